@@ -1,0 +1,198 @@
+"""The ``vpbot`` command line: serve, migrate, keys.
+
+Every operator error (bad configuration, malformed key, unreachable database) is one clear
+line on stderr and a non-zero exit code — never a traceback. Configuration errors exit 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import logging
+import signal
+import sys
+import threading
+from collections.abc import Callable, Iterator, Sequence
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from vpbot.bootstrap import Container, bootstrap
+from vpbot.crypto.errors import KeyringError
+from vpbot.crypto.keyring import generate_entry
+from vpbot.logs import configure_logging
+from vpbot.settings import ConfigError, Settings
+from vpbot.storage import migrate
+
+log = logging.getLogger("vpbot")
+
+EXIT_CONFIG = 2
+EXIT_UNAVAILABLE = 1
+_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+class OperatorError(Exception):
+    """A problem the operator must fix; printed as one line, exit code ``code``."""
+
+    def __init__(self, message: str, code: int = EXIT_UNAVAILABLE) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def _container(settings: Settings) -> Container:
+    try:
+        return bootstrap(settings)
+    except ValueError as exc:  # KeyringError and friends: malformed key material
+        raise OperatorError(str(exc), EXIT_CONFIG) from None
+
+
+def _migrate(container: Container) -> None:
+    url = container.engine.url.render_as_string(hide_password=True)
+    try:
+        migrate.upgrade(container.engine)
+    except SQLAlchemyError as exc:
+        raise OperatorError(
+            f"cannot migrate the database at {url}: {type(exc).__name__}: "
+            f"{str(exc.orig if hasattr(exc, 'orig') else exc).splitlines()[0]}"
+        ) from None
+
+
+# --------------------------------------------------------------------------- commands
+
+
+def _graceful_server_class() -> type:
+    import uvicorn
+
+    class GracefulServer(uvicorn.Server):
+        """uvicorn's server, but a handled SIGINT/SIGTERM ends in exit code 0.
+
+        uvicorn re-raises the captured signal after its graceful shutdown, so the process
+        would die of SIGTERM (or raise KeyboardInterrupt) although it shut down cleanly.
+        """
+
+        @contextlib.contextmanager
+        def capture_signals(self) -> Iterator[None]:
+            if threading.current_thread() is not threading.main_thread():
+                yield
+                return
+            previous = {sig: signal.signal(sig, self.handle_exit) for sig in _STOP_SIGNALS}
+            try:
+                yield
+            finally:
+                for sig, handler in previous.items():
+                    signal.signal(sig, handler)
+
+    return GracefulServer
+
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    """Run the web server (and, in later versions, the embedded dispatcher)."""
+    import uvicorn
+
+    from vpbot.web.app import create_app
+
+    container = _container(settings)
+    _migrate(container)
+    app = create_app(container)
+    host = args.host or settings.host
+    port = settings.port if args.port is None else args.port
+    log.info("vpbot listening on http://%s:%s", host, port)
+    config = uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_config=None,  # keep our logging setup (and its redaction filter)
+        access_log=False,  # access logs would carry query strings such as OAuth codes
+        lifespan="on",
+        server_header=False,
+    )
+    _graceful_server_class()(config).run()
+    container.engine.dispose()
+    log.info("vpbot stopped")
+    return 0
+
+
+def cmd_migrate(_args: argparse.Namespace, settings: Settings) -> int:
+    """Upgrade the database to the latest schema."""
+    container = _container(settings)
+    _migrate(container)
+    print(f"database is at revision {migrate.current_revision(container.engine)}")
+    return 0
+
+
+def cmd_keys_generate(args: argparse.Namespace, _settings: Settings) -> int:
+    """Print a new master key entry for VPBOT_MASTER_KEY."""
+    print(generate_entry(args.kid))
+    return 0
+
+
+def cmd_keys_rotate(_args: argparse.Namespace, settings: Settings) -> int:
+    """Re-wrap every tenant key with the first (primary) master key."""
+    from vpbot.crypto.keys import rotate_master_batch
+
+    container = _container(settings)
+    _migrate(container)
+    count = 0
+    while True:  # one short transaction per batch: the app keeps serving meanwhile
+        try:
+            with container.sessions.begin() as session:
+                done = rotate_master_batch(session, container.key_wrapper)
+        except KeyringError as exc:
+            raise OperatorError(str(exc), EXIT_CONFIG) from None
+        if done == 0:
+            break
+        count += done
+    print(
+        f"re-wrapped {count} tenant key(s) with master key {container.keyring.primary_kid}; "
+        "content was not re-encrypted. Older master keys can now be removed from VPBOT_MASTER_KEY."
+    )
+    return 0
+
+
+# --------------------------------------------------------------------------- parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser for every subcommand."""
+    parser = argparse.ArgumentParser(prog="vpbot", description="vpbot: a confidential adviser in Slack and Teams")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the web server")
+    serve.add_argument("--host", help="address to bind (default VPBOT_HOST or 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port to bind (default VPBOT_PORT or 3000)")
+    serve.set_defaults(func=cmd_serve)
+
+    mig = sub.add_parser("migrate", help="upgrade the database schema")
+    mig.set_defaults(func=cmd_migrate)
+
+    keys = sub.add_parser("keys", help="master key management")
+    keys_sub = keys.add_subparsers(dest="keys_command", required=True)
+    gen = keys_sub.add_parser("generate", help="print a new master key entry")
+    gen.add_argument("--kid", help="key id (default: derived from today's date)")
+    gen.set_defaults(func=cmd_keys_generate)
+    rot = keys_sub.add_parser("rotate", help="re-wrap tenant keys with the primary master key")
+    rot.set_defaults(func=cmd_keys_rotate)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``vpbot`` console script."""
+    args = build_parser().parse_args(argv)
+    try:
+        settings = Settings.from_env()
+    except ConfigError as exc:
+        print(f"vpbot: configuration error: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    configure_logging(settings.log_level, settings.sdk_log_level)
+    func: Callable[[argparse.Namespace, Settings], int] = args.func
+    try:
+        return func(args, settings)
+    except OperatorError as exc:
+        print(f"vpbot: {exc}", file=sys.stderr)
+        return exc.code
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

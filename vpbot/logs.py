@@ -1,0 +1,103 @@
+"""Logging: one setup, with a redaction filter on every handler (DESIGN.md C6).
+
+slack_sdk logs whole request and response bodies at DEBUG and bolt logs the raw body when a
+signature check fails, so their loggers are capped at INFO unless explicitly raised, and
+every record passes a filter that removes tokens, bearer credentials and secrets. A record
+marked ``extra={"sensitive": True}`` is replaced entirely: its message is never formatted.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+from typing import TextIO
+
+REDACTED = "[redacted]"
+
+# Loggers of libraries that may log request/response bodies.
+SDK_LOGGERS = ("slack_sdk", "slack_bolt", "microsoft_teams", "msal", "httpx", "httpcore", "urllib3")
+
+_PATTERNS: tuple[re.Pattern[str], ...] = (
+    # Slack tokens: bot, user, app-level, refresh, config, workflow.
+    re.compile(r"xox[a-z]-[A-Za-z0-9-]+"),
+    re.compile(r"xapp-[A-Za-z0-9-]+"),
+    # Authorization headers and bearer credentials.
+    re.compile(r"(?i)(bearer|basic)\s+[A-Za-z0-9._~+/=-]+"),
+    # JSON Web Tokens (Teams / Azure AD access tokens).
+    re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*"),
+    # key=value or "key": "value" where the key names a secret.
+    re.compile(
+        r"(?i)([\"']?(?:[a-z_]*secret|password|passwd|[a-z_]*token|api_key|client_assertion|(?<![a-z_])code"
+        r"|signature|authorization|master_key)[\"']?\s*[:=]\s*[\"']?)([^\"'&\s,}]+)"
+    ),
+)
+
+
+def redact(text: str) -> str:
+    """Remove tokens and secrets from a piece of log text."""
+    for pattern in _PATTERNS:
+        if pattern.groups >= 2:
+            text = pattern.sub(lambda m: m.group(1) + REDACTED, text)
+        else:
+            text = pattern.sub(REDACTED, text)
+    return text
+
+
+class RedactionFilter(logging.Filter):
+    """Rewrites each record's message with secrets removed (attach to handlers)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if getattr(record, "sensitive", False):
+            record.msg = f"{record.name}: message withheld (sensitive)"
+            record.args = ()
+            record.exc_info = None
+            record.exc_text = None
+            return True
+        try:
+            message = record.getMessage()
+        except Exception:  # a broken format string must not break logging
+            message = str(record.msg)
+        record.msg = redact(message)
+        record.args = ()
+        if record.exc_info and record.exc_info[1] is not None:
+            # Exception texts can carry request bodies; keep the type and a redacted text.
+            record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
+            record.exc_info = None
+        return True
+
+
+def configure_logging(level: str = "INFO", sdk_level: str = "INFO") -> None:
+    """Configure the root logger once: a stderr handler with the redaction filter.
+
+    ``sdk_level`` caps the libraries that log bodies; it is never lower than INFO unless the
+    operator raised it explicitly (``VPBOT_SDK_LOG_LEVEL=DEBUG``).
+    """
+    root = logging.getLogger()
+    if not any(getattr(h, "_vpbot", False) for h in root.handlers):
+        root.addHandler(make_handler(sys.stderr))
+    install_redaction(root)
+    root.setLevel(level)
+    cap_sdk_loggers(sdk_level)
+
+
+def make_handler(stream: TextIO) -> logging.Handler:
+    """A stream handler with vpbot's format and the redaction filter."""
+    handler = logging.StreamHandler(stream)
+    handler._vpbot = True  # type: ignore[attr-defined]
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(RedactionFilter())
+    return handler
+
+
+def install_redaction(logger: logging.Logger) -> None:
+    """Add the redaction filter to every handler of ``logger`` that lacks one."""
+    for handler in logger.handlers:
+        if not any(isinstance(f, RedactionFilter) for f in handler.filters):
+            handler.addFilter(RedactionFilter())
+
+
+def cap_sdk_loggers(level: str = "INFO") -> None:
+    """Keep body-logging libraries at ``level`` (INFO by default) whatever the root level."""
+    for name in SDK_LOGGERS:
+        logging.getLogger(name).setLevel(level)
