@@ -1,0 +1,48 @@
+"""Writing notifications to the outbox, in the same transaction as the change (DESIGN.md §3)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from vpbot.storage.models import OutboxItem
+from vpbot.ui.notifications import Notification
+
+
+def enqueue(
+    session: Session,
+    tenant_id: str,
+    recipient_id: str,
+    notification: Notification,
+    *,
+    due_at: datetime,
+    dedupe_key: str | None = None,
+) -> OutboxItem:
+    """Add a content-free notification for ``recipient_id`` to deliver at ``due_at``.
+
+    Only a :class:`Notification` can be enqueued, so only typed, content-free values reach
+    the outbox (C1). ``dedupe_key`` makes enqueuing idempotent where a use case may repeat.
+    """
+    item = OutboxItem(
+        tenant_id=tenant_id,
+        recipient_id=recipient_id,
+        kind=notification.kind.value,
+        payload=notification.to_payload(),
+        due_at=due_at,
+        dedupe_key=dedupe_key,
+    )
+    session.add(item)
+    return item
+
+
+def cancel_pending(session: Session, dedupe_prefix: str) -> int:
+    """Cancel not-yet-sent items whose dedupe key starts with ``dedupe_prefix``."""
+    result = session.execute(
+        update(OutboxItem)
+        .where(OutboxItem.dedupe_key.startswith(dedupe_prefix, autoescape=True))
+        .where(OutboxItem.status == "pending")
+        .values(status="cancelled")
+    )
+    return int(result.rowcount or 0)
