@@ -26,7 +26,7 @@ def test_register_identify_and_first_admin(engine: Engine) -> None:
         assert again.has(Role.ADMIN) and not again.has(Role.ADVISER)
         assert not tenants.identify(uow, tenant_id, "U_OTHER").has(Role.ADMIN)
         kinds = uow.session.scalars(select(ReferralTarget.kind).where(ReferralTarget.tenant_id == tenant_id)).all()
-        assert {"bedrijfsarts", "slachtofferhulp", "klokkenluiders", "hr"} <= set(kinds)
+        assert {"company_doctor", "victim_support", "whistleblower", "hr"} <= set(kinds)
         person = uow.session.get(Person, installer.person_id)
         assert person is not None and b"U_INSTALLER" not in person.platform_id_enc
         assert tenants.platform_user_id(uow, person) == "U_INSTALLER"

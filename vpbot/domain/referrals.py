@@ -7,17 +7,20 @@ from dataclasses import dataclass
 
 
 class ReferralKind(enum.StrEnum):
-    """Professionals a vertrouwenspersoon may refer an employee to (doorverwijzing)."""
+    """Professionals a vertrouwenspersoon may refer an employee to (doorverwijzing).
 
-    BEDRIJFSARTS = "bedrijfsarts"
+    Values match ``vpbot.ui.options.REFERRAL_TYPE_VALUES`` (labels ``referral.type.<value>``).
+    """
+
+    BEDRIJFSARTS = "company_doctor"
     MEDIATOR = "mediator"
     COACH = "coach"
-    JURIST = "jurist"
-    HUISARTS = "huisarts"
-    SLACHTOFFERHULP = "slachtofferhulp"
-    KLOKKENLUIDERS = "klokkenluiders"
-    POLITIE = "politie"
-    KLACHTENCOMMISSIE = "klachtencommissie"
+    JURIST = "legal"
+    HUISARTS = "gp_psychologist"
+    SLACHTOFFERHULP = "victim_support"
+    KLOKKENLUIDERS = "whistleblower"
+    POLITIE = "police"
+    KLACHTENCOMMISSIE = "complaints_committee"
     HR = "hr"
     OTHER = "other"
 
