@@ -149,6 +149,23 @@ def cmd_keys_rotate(_args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_audit_verify(_args: argparse.Namespace, settings: Settings) -> int:
+    """Walk the hash chain of the audit log; exit 1 and list the breaks if any."""
+    from vpbot.services import audit
+
+    container = _container(settings)
+    with container.sessions() as session:
+        checked, problems = audit.verify(session)
+    if not problems:
+        print(f"audit log intact: {checked} event(s) verified")
+        return 0
+    for problem in problems:
+        what = "was changed" if problem.problem == "changed" else "follows a deleted or altered event"
+        print(f"audit event {problem.seq} {what}")
+    print(f"audit log BROKEN: {len(problems)} problem(s) in {checked} event(s)")
+    return 1
+
+
 # --------------------------------------------------------------------------- parser
 
 
@@ -172,6 +189,11 @@ def build_parser() -> argparse.ArgumentParser:
     gen.set_defaults(func=cmd_keys_generate)
     rot = keys_sub.add_parser("rotate", help="re-wrap tenant keys with the primary master key")
     rot.set_defaults(func=cmd_keys_rotate)
+
+    audit_parser = sub.add_parser("audit", help="audit log tools")
+    audit_sub = audit_parser.add_subparsers(dest="audit_command", required=True)
+    verify = audit_sub.add_parser("verify", help="check the audit log's hash chain")
+    verify.set_defaults(func=cmd_audit_verify)
     return parser
 
 
