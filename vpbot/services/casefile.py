@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import secrets
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, select
 
 from vpbot.domain.errors import DomainError, NotFound
 from vpbot.services.actor import Actor, Role
 from vpbot.services.uow import UnitOfWork
-from vpbot.storage.models import Case
+from vpbot.storage.models import Case, Thread
 
 # No 0/O, 1/I/L: references are read aloud and typed by people.
 _REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -37,13 +37,18 @@ def new_pseudonym() -> str:
 def open_case(
     uow: UnitOfWork, actor: Actor, adviser_id: str, *, anonymous: bool = False
 ) -> Case:
-    """The employee's open case with this adviser, or a new one (with its own key)."""
+    """The employee's open case with this adviser, or a new one (with its own key).
+
+    Only a case with the same anonymity is reused: an anonymous thread must not land in a
+    case where the adviser knows the employee, nor a named booking in an anonymous case.
+    """
     existing = uow.session.scalars(
         select(Case).where(
             Case.tenant_id == actor.tenant_id,
             Case.adviser_id == adviser_id,
             Case.employee_id == actor.person_id,
             Case.status == "open",
+            Case.anonymous == anonymous,
         )
     ).first()
     if existing is not None:
@@ -92,6 +97,24 @@ def case_for_employee(uow: UnitOfWork, actor: Actor, case_id: str) -> Case:
     return case
 
 
+def identity_revealed(uow: UnitOfWork, case: Case) -> bool:
+    """Whether the employee of an anonymous case has revealed who they are (in a thread)."""
+    return uow.session.scalars(
+        select(Thread.id).where(Thread.case_id == case.id, Thread.revealed_at.is_not(None)).limit(1)
+    ).first() is not None
+
+
+def employee_id_for_adviser(uow: UnitOfWork, case: Case) -> str | None:
+    """The employee's person id as the case's adviser may see it: never while anonymous.
+
+    The one rule for every adviser view (case, thread, appointment): a named case shows
+    the employee; an anonymous one only after the employee revealed their identity.
+    """
+    if case.anonymous and not identity_revealed(uow, case):
+        return None
+    return case.employee_id
+
+
 def encrypt(uow: UnitOfWork, case: Case, table: str, column: str, row_id: str, text: str) -> bytes:
     """Encrypt content of ``case`` with its case key, bound to table/column/row."""
     if case.case_key_id is None:
@@ -104,3 +127,13 @@ def decrypt(uow: UnitOfWork, case: Case, table: str, column: str, row_id: str, e
     if case.case_key_id is None:
         raise NotFound()
     return uow.keys.decrypt_field(case.tenant_id, table, column, row_id, envelope, case_key_id=case.case_key_id)
+
+
+def employee_cases(actor: Actor) -> ColumnElement[bool]:
+    """The condition "a live case about the acting employee", for queries that join cases.
+
+    Purged cases have no employee any more, but say so anyway: they are gone for everyone.
+    """
+    return and_(
+        Case.tenant_id == actor.tenant_id, Case.employee_id == actor.person_id, Case.status != "purged"
+    )

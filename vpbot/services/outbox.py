@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from vpbot.storage.models import OutboxItem
+from vpbot.storage.models import OutboxItem, new_id, utcnow
 from vpbot.ui.notifications import Notification
 
 
@@ -25,16 +27,51 @@ def enqueue(
     Only a :class:`Notification` can be enqueued, so only typed, content-free values reach
     the outbox (C1). ``dedupe_key`` makes enqueuing idempotent where a use case may repeat.
     """
-    item = OutboxItem(
-        tenant_id=tenant_id,
-        recipient_id=recipient_id,
-        kind=notification.kind.value,
-        payload=notification.to_payload(),
-        due_at=due_at,
-        dedupe_key=dedupe_key,
-    )
+    item = OutboxItem(**_columns(tenant_id, recipient_id, notification, due_at, dedupe_key))
     session.add(item)
     return item
+
+
+def _columns(
+    tenant_id: str, recipient_id: str, notification: Notification, due_at: datetime, dedupe_key: str | None
+) -> dict[str, object]:
+    """The outbox columns for a notification: its kind and typed payload, nothing else."""
+    return {
+        "tenant_id": tenant_id,
+        "recipient_id": recipient_id,
+        "kind": notification.kind.value,
+        "payload": notification.to_payload(),
+        "due_at": due_at,
+        "dedupe_key": dedupe_key,
+    }
+
+
+def enqueue_once(
+    session: Session,
+    tenant_id: str,
+    recipient_id: str,
+    notification: Notification,
+    *,
+    due_at: datetime,
+    dedupe_key: str,
+) -> bool:
+    """Like :func:`enqueue`, but a no-op if ``dedupe_key`` is already queued; True if added.
+
+    Uses ``INSERT ... ON CONFLICT DO NOTHING``, so two processes racing to queue the same
+    item never fail each other's transaction with a unique violation.
+    """
+    dialect = session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    statement = (
+        insert(OutboxItem)
+        .values(
+            id=new_id(),
+            created_at=utcnow(),
+            **_columns(tenant_id, recipient_id, notification, due_at, dedupe_key),
+        )
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+    )
+    return bool(session.execute(statement).rowcount)
 
 
 def cancel_pending(session: Session, dedupe_prefix: str) -> int:
