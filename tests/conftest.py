@@ -84,3 +84,24 @@ def empty_sqlite_engine(tmp_path: Path) -> Iterator[Engine]:
     yield engine
     engine.dispose()
 
+
+
+def pytest_report_header() -> str:
+    """Say up front which databases this run covers."""
+    if POSTGRES_URL:
+        return "vpbot databases: SQLite and PostgreSQL (VPBOT_TEST_POSTGRES_URL is set)"
+    return "vpbot databases: SQLite only; " + POSTGRES_SKIP_REASON
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """One line per skip reason with its count, instead of one line per skipped test."""
+    reasons: dict[str, int] = {}
+    for report in terminalreporter.stats.get("skipped", []):
+        longrepr = report.longrepr
+        reason = longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)
+        reason = reason.removeprefix("Skipped: ")
+        reasons[reason] = reasons.get(reason, 0) + 1
+    if reasons:
+        terminalreporter.section("skipped, by reason")
+        for reason, count in sorted(reasons.items(), key=lambda item: -item[1]):
+            terminalreporter.line(f"{count} skipped: {reason}")
