@@ -35,12 +35,14 @@ __all__ = [
     "ConsentEntry",
     "ReferralOffer",
     "ReferralStatusView",
+    "TargetOption",
     "decide_referral",
     "my_referral_offers",
     "my_referrals",
     "propose_referral",
     "referral_for_employee",
     "referral_status",
+    "referral_targets",
     "referrals_for_case",
     "shared_referral_text",
     "withdraw_consent",
@@ -90,7 +92,28 @@ class ReferralStatusView:
     history: tuple[ConsentEntry, ...]
 
 
+@dataclass(frozen=True)
+class TargetOption:
+    """A directory entry an adviser can refer to (public contact details, no case data)."""
+
+    id: str
+    kind: str
+    name: str
+    contact: str
+
+
 # --------------------------------------------------------------------------- adviser
+
+
+def referral_targets(uow: UnitOfWork, actor: Actor) -> list[TargetOption]:
+    """The tenant's referral directory, in display order, for an adviser choosing a target."""
+    actor.require_adviser()
+    rows = uow.session.scalars(
+        select(ReferralTarget)
+        .where(ReferralTarget.tenant_id == actor.tenant_id, ReferralTarget.active.is_(True))
+        .order_by(ReferralTarget.position, ReferralTarget.name, ReferralTarget.id)
+    ).all()
+    return [TargetOption(row.id, row.kind, row.name, row.contact) for row in rows]
 
 
 def propose_referral(

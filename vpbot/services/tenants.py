@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from vpbot.domain.errors import DomainError
 from vpbot.domain.referrals import DEFAULT_DIRECTORY
-from vpbot.domain.tenant import TenantSettings
+from vpbot.domain.tenant import LANGUAGES, TenantSettings
 from vpbot.services.actor import Actor, Role, SystemActor
 from vpbot.services.uow import UnitOfWork
 from vpbot.storage.models import Adviser, Person, ReferralTarget, RoleAssignment, Tenant
@@ -101,7 +101,9 @@ def ensure_person(
             tenant_id=tenant_id,
             platform_id_index=uow.keys.index(tenant_id, platform_user_id),
             platform_id_enc=b"",
-            locale=settings.language,
+            # The platform's language is a first guess; once set, the person's own choice
+            # (set_locale) is never overwritten by what the platform says.
+            locale=locale if locale in LANGUAGES else settings.language,
             timezone=settings.timezone,
             created_at=uow.now,
         )
@@ -115,8 +117,6 @@ def ensure_person(
         person.is_workspace_admin = is_workspace_admin
     if is_manager_or_hr is not None:
         person.is_manager_or_hr = is_manager_or_hr
-    if locale in ("nl", "en"):
-        person.locale = locale
     if timezone:
         person.timezone = timezone
     return person
@@ -171,3 +171,25 @@ def grant_first_admin(uow: UnitOfWork, tenant_id: str, person_id: str) -> bool:
 def platform_user_id(uow: UnitOfWork, person: Person) -> str:
     """Decrypt a person's platform user id (for delivering notifications)."""
     return uow.keys.decrypt_field(person.tenant_id, "people", "platform_id_enc", person.id, person.platform_id_enc)
+
+
+def mark_uninstalled(uow: UnitOfWork, platform: str, external_id: str) -> Tenant | None:
+    """The app was removed: mark the tenant; its data policy is applied by the caller."""
+    tenant = find_tenant(uow, platform, external_id)
+    if tenant is None:
+        return None
+    tenant.status, tenant.uninstalled_at = "uninstalled", uow.now
+    uow.audit(SystemActor(platform, tenant.id), "tenant.uninstalled", "tenant", tenant.id)
+    return tenant
+
+
+def set_locale(uow: UnitOfWork, actor: Actor, locale: str) -> Actor:
+    """The person chose the language vpbot speaks to them; returns the actor in that language."""
+    if locale not in LANGUAGES:
+        raise DomainError("input.invalid", field="locale")
+    person = uow.session.get(Person, actor.person_id)
+    if person is None or person.tenant_id != actor.tenant_id:
+        raise DomainError("not_found")
+    person.locale = locale
+    uow.audit(actor, "person.locale_set", "person", person.id, role=Role.EMPLOYEE.value)
+    return actor_for(uow, person)

@@ -36,6 +36,7 @@ class ActionId(enum.StrEnum):
     APPOINTMENT_CANCEL = "vpbot.appointment.cancel"
     APPOINTMENT_RESCHEDULE = "vpbot.appointment.reschedule"
     SLOT_PICK = "vpbot.slot.pick"
+    BOOK_SLOTS = "vpbot.booking.slots"  # value: an adviser id or "any"
 
     # Threads.
     THREAD_REPLY = "vpbot.thread.reply"
@@ -48,12 +49,30 @@ class ActionId(enum.StrEnum):
     # Data rights.
     DATA_DELETE = "vpbot.data.delete"
 
+    # Panels (shown only to people with the role; the services check again).
+    OPEN_ADVISER = "vpbot.panel.adviser"
+    OPEN_ADMIN = "vpbot.panel.admin"
+
     # Adviser panel.
     ADVISER_OPEN_CASE = "vpbot.adviser.case.open"
     ADVISER_AVAILABILITY = "vpbot.adviser.availability"
     ADVISER_PROPOSE_REFERRAL = "vpbot.adviser.referral.propose"
     ADVISER_CLOSE_CASE = "vpbot.adviser.case.close"
     ADVISER_RECORD_DISCLOSURE = "vpbot.adviser.disclosure.record"
+    ADVISER_HOME = "vpbot.adviser.home"
+    ADVISER_OPEN_APPOINTMENT = "vpbot.adviser.appointment.open"
+    ADVISER_CANCEL_APPOINTMENT = "vpbot.adviser.appointment.cancel"
+    ADVISER_CLOSED_CASES = "vpbot.adviser.cases.closed"
+    ADVISER_ADD_NOTE = "vpbot.adviser.note.add"
+    ADVISER_CATEGORIES = "vpbot.adviser.case.categories"
+    ADVISER_OPEN_THREAD = "vpbot.adviser.thread.open"
+    ADVISER_REFERRAL_TEXT = "vpbot.adviser.referral.text"
+    ADVISER_LEGAL_HOLD = "vpbot.adviser.case.hold"
+    ADVISER_REOPEN_CASE = "vpbot.adviser.case.reopen"
+    ADVISER_ABSENCES = "vpbot.adviser.absences"
+    ADVISER_ABSENCE_ADD = "vpbot.adviser.absence.add"
+    ADVISER_ABSENCE_REMOVE = "vpbot.adviser.absence.remove"
+    ADVISER_PROFILE = "vpbot.adviser.profile"
 
     # Admin panel.
     ADMIN_ADVISERS = "vpbot.admin.advisers"
@@ -63,3 +82,7 @@ class ActionId(enum.StrEnum):
     ADMIN_DIRECTORY_ADD = "vpbot.admin.directory.add"
     ADMIN_SETTINGS = "vpbot.admin.settings"
     ADMIN_STATISTICS = "vpbot.admin.statistics"
+    ADMIN_HOME = "vpbot.admin.home"
+    ADMIN_MANAGER_FLAG = "vpbot.admin.manager_flag"
+    ADMIN_DIRECTORY_EDIT = "vpbot.admin.directory.edit"
+    ADMIN_DIRECTORY_REMOVE = "vpbot.admin.directory.remove"

@@ -22,6 +22,7 @@ from vpbot.ui import i18n
 __all__ = [
     "Dynamic",
     "Label",
+    "LabelRenderer",
     "Msg",
     "Param",
     "When",
@@ -160,3 +161,21 @@ def render(label: Msg | Dynamic | When, locale: str, tz: str) -> str:
     if isinstance(label, (Msg, When)):
         return label.render(locale, tz)
     raise TypeError(f"cannot render {type(label).__name__}")
+
+
+class LabelRenderer:
+    """Renders labels for one person, in their language and time zone.
+
+    The base of the platform renderers (Block Kit, Adaptive Cards): a bare ``str`` is a
+    message key; anything else goes through :func:`render`.
+    """
+
+    def __init__(self, locale: str, tz: str) -> None:
+        self.locale = locale
+        self.tz = tz
+
+    def text(self, label: str | Msg | Dynamic | When) -> str:
+        """Render a key, Msg, Dynamic or When to a string."""
+        if isinstance(label, str):
+            return i18n.t(label, self.locale)
+        return render(label, self.locale, self.tz)

@@ -1,0 +1,1 @@
+"""Platform-neutral interaction flows: clicks and submits to services to screens."""
