@@ -21,6 +21,7 @@ from tests.support.databases import (
     postgres_schema,
     truncate_all,
 )
+from tests.support.teams_fakes import FakeConnector, OpenIdServer
 from vpbot.storage.db import make_engine
 
 # Variables that real SDKs read by themselves (DESIGN.md §5): Bolt turns on OAuth when
@@ -84,6 +85,20 @@ def empty_sqlite_engine(tmp_path: Path) -> Iterator[Engine]:
     yield engine
     engine.dispose()
 
+
+
+@pytest.fixture
+def openid() -> Iterator[OpenIdServer]:
+    """A local OpenID metadata + JWKS server publishing the Teams test signing key."""
+    with OpenIdServer() as server:
+        yield server
+
+
+@pytest.fixture
+def connector() -> Iterator[FakeConnector]:
+    """A recording fake Bot Connector (Teams outbound)."""
+    with FakeConnector() as server:
+        yield server
 
 
 def pytest_report_header() -> str:

@@ -8,9 +8,14 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.routing import BaseRoute
 
 from vpbot.crypto.keyring import MasterKeyring, load_or_create_dev_key_file
 from vpbot.crypto.wrapping import MasterKeyWrapper
+from vpbot.dispatch.dispatcher import Dispatcher, default_worker_id
+from vpbot.dispatch.ports import Sender
+from vpbot.services.clock import Clock
+from vpbot.services.uow import UnitOfWorkFactory
 from vpbot.settings import DEFAULT_DEV_KEY_FILE, Settings
 from vpbot.storage.db import make_engine
 
@@ -32,6 +37,7 @@ class Container:
     sessions: sessionmaker[Session]
     keyring: MasterKeyring
     key_wrapper: MasterKeyWrapper
+    uows: UnitOfWorkFactory
 
 
 def load_keyring(settings: Settings) -> MasterKeyring:
@@ -50,14 +56,58 @@ def load_keyring(settings: Settings) -> MasterKeyring:
     return MasterKeyring.parse(text)
 
 
-def bootstrap(settings: Settings, *, engine: Engine | None = None) -> Container:
+def bootstrap(settings: Settings, *, engine: Engine | None = None, clock: Clock | None = None) -> Container:
     """Build the container for ``settings``; tests may pass their own engine."""
     keyring = load_keyring(settings)
     engine = engine or make_engine(settings.database_url)
+    sessions = sessionmaker(engine, expire_on_commit=False)
+    wrapper = MasterKeyWrapper(keyring)
     return Container(
         settings=settings,
         engine=engine,
-        sessions=sessionmaker(engine, expire_on_commit=False),
+        sessions=sessions,
         keyring=keyring,
-        key_wrapper=MasterKeyWrapper(keyring),
+        key_wrapper=wrapper,
+        uows=UnitOfWorkFactory(sessions, wrapper, clock or Clock()),
+    )
+
+
+def platform_routes(container: Container) -> list[BaseRoute]:
+    """The HTTP routes of every configured platform plugin."""
+    routes: list[BaseRoute] = []
+    if container.settings.slack.configured:
+        from plugins.slack.plugin import build_slack_plugin
+
+        routes += build_slack_plugin(container.settings.slack, container.uows).routes()
+    if container.settings.teams.configured:
+        from plugins.teams.plugin import build_teams_routes
+
+        routes += build_teams_routes(container)
+    return routes
+
+
+def build_senders(container: Container) -> dict[str, Sender]:
+    """The platform senders for the configured platforms, by platform name.
+
+    Empty until the Slack and Teams plugins provide their senders; the dispatcher then
+    leaves those platforms' rows pending (and says so) instead of dropping them. Senders get
+    the container because they need the database (installations, tokens to rotate).
+    """
+    senders: dict[str, Sender] = {}
+    # Hook for the plugins: ``if container.settings.slack.configured: senders["slack"] = ...``.
+    if container.settings.teams.configured:
+        from plugins.teams.plugin import build_teams_sender
+
+        senders["teams"] = build_teams_sender(container)
+    return senders
+
+
+def build_dispatcher(container: Container, *, worker_id: str | None = None) -> Dispatcher:
+    """A dispatcher on the container's database with the configured senders."""
+    return Dispatcher(
+        container.sessions,
+        container.key_wrapper,
+        build_senders(container),
+        container.uows.clock,
+        worker_id or default_worker_id(),
     )

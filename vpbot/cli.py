@@ -1,4 +1,4 @@
-"""The ``vpbot`` command line: serve, migrate, keys.
+"""The ``vpbot`` command line: serve, worker, migrate, keys.
 
 Every operator error (bad configuration, malformed key, unreachable database) is one clear
 line on stderr and a non-zero exit code — never a traceback. Configuration errors exit 2.
@@ -13,6 +13,7 @@ import signal
 import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -22,6 +23,9 @@ from vpbot.crypto.keyring import generate_entry
 from vpbot.logs import configure_logging
 from vpbot.settings import ConfigError, Settings
 from vpbot.storage import migrate
+
+if TYPE_CHECKING:
+    from vpbot.dispatch.ticker import Ticker
 
 log = logging.getLogger("vpbot")
 
@@ -86,14 +90,20 @@ def _graceful_server_class() -> type:
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
-    """Run the web server (and, in later versions, the embedded dispatcher)."""
+    """Run the web server and, unless ``--no-worker``, an embedded dispatcher."""
     import uvicorn
 
     from vpbot.web.app import create_app
 
+    from plugins.slack.plugin import SlackSetupError
+    from vpbot.bootstrap import platform_routes
+
     container = _container(settings)
     _migrate(container)
-    app = create_app(container)
+    try:
+        app = create_app(container, platform_routes(container))
+    except SlackSetupError as exc:
+        raise OperatorError(str(exc), EXIT_CONFIG) from None
     host = args.host or settings.host
     port = settings.port if args.port is None else args.port
     log.info("vpbot listening on http://%s:%s", host, port)
@@ -106,9 +116,42 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         lifespan="on",
         server_header=False,
     )
-    _graceful_server_class()(config).run()
+    ticker = None if args.no_worker else _start_ticker(container)
+    try:
+        _graceful_server_class()(config).run()
+    finally:
+        if ticker is not None:
+            ticker.stop()
     container.engine.dispose()
     log.info("vpbot stopped")
+    return 0
+
+
+def _start_ticker(container: Container, interval: float | None = None) -> Ticker:
+    from vpbot.bootstrap import build_dispatcher
+    from vpbot.dispatch.ticker import DEFAULT_INTERVAL_SECONDS, Ticker
+
+    ticker = Ticker(build_dispatcher(container), interval or DEFAULT_INTERVAL_SECONDS)
+    ticker.start()
+    return ticker
+
+
+def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
+    """Run the dispatcher alone until SIGTERM or SIGINT (then exit 0)."""
+    container = _container(settings)
+    _migrate(container)
+    stop = threading.Event()
+    previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in _STOP_SIGNALS}
+    ticker = _start_ticker(container, args.interval)
+    try:
+        while not stop.wait(0.5):
+            pass
+    finally:
+        ticker.stop()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        container.engine.dispose()
+    log.info("vpbot worker stopped")
     return 0
 
 
@@ -166,6 +209,35 @@ def cmd_audit_verify(_args: argparse.Namespace, settings: Settings) -> int:
     return 1
 
 
+def cmd_manifest(args: argparse.Namespace, _settings: Settings) -> int:
+    """Print the platform app manifest."""
+    import json
+
+    from plugins.slack.manifest import slack_manifest
+
+    try:
+        manifest = slack_manifest(args.base_url, socket_mode=args.socket_mode)
+    except ValueError as exc:
+        raise OperatorError(str(exc), EXIT_CONFIG) from None
+    print(json.dumps(manifest, indent=2, ensure_ascii=False))
+    return 0
+
+
+def cmd_manifest_teams(args: argparse.Namespace, settings: Settings) -> int:
+    """Write the Teams app package (manifest and icons in a zip) for the Teams admin center."""
+    from pathlib import Path
+
+    from plugins.teams.manifest import teams_package
+
+    try:
+        package = teams_package(args.base_url or settings.base_url, args.app_id or settings.teams.app_id or "")
+    except ValueError as exc:
+        raise OperatorError(str(exc), EXIT_CONFIG) from None
+    Path(args.output).write_bytes(package)
+    print(f"wrote {args.output}: upload it in the Teams admin center (Manage apps, Upload new app)")
+    return 0
+
+
 # --------------------------------------------------------------------------- parser
 
 
@@ -177,7 +249,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="run the web server")
     serve.add_argument("--host", help="address to bind (default VPBOT_HOST or 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port to bind (default VPBOT_PORT or 3000)")
+    serve.add_argument("--no-worker", action="store_true", help="do not run the embedded dispatcher")
     serve.set_defaults(func=cmd_serve)
+
+    worker = sub.add_parser("worker", help="run the outbox dispatcher alone")
+    worker.add_argument("--interval", type=float, help="seconds between ticks (default 2)")
+    worker.set_defaults(func=cmd_worker)
 
     mig = sub.add_parser("migrate", help="upgrade the database schema")
     mig.set_defaults(func=cmd_migrate)
@@ -189,6 +266,18 @@ def build_parser() -> argparse.ArgumentParser:
     gen.set_defaults(func=cmd_keys_generate)
     rot = keys_sub.add_parser("rotate", help="re-wrap tenant keys with the primary master key")
     rot.set_defaults(func=cmd_keys_rotate)
+
+    manifest = sub.add_parser("manifest", help="print a platform app manifest")
+    manifest_sub = manifest.add_subparsers(dest="platform", required=True)
+    slack = manifest_sub.add_parser("slack", help="Slack app manifest (JSON)")
+    slack.add_argument("--base-url", help="public https URL of vpbot (VPBOT_BASE_URL)")
+    slack.add_argument("--socket-mode", action="store_true", help="for Socket Mode: no public URL")
+    slack.set_defaults(func=cmd_manifest)
+    teams = manifest_sub.add_parser("teams", help="Teams app package (zip with manifest and icons)")
+    teams.add_argument("--base-url", help="public https URL of vpbot (VPBOT_BASE_URL)")
+    teams.add_argument("--app-id", help="the bot's Microsoft App ID (VPBOT_TEAMS_APP_ID)")
+    teams.add_argument("-o", "--output", default="vpbot-teams.zip", help="where to write the zip (vpbot-teams.zip)")
+    teams.set_defaults(func=cmd_manifest_teams)
 
     audit_parser = sub.add_parser("audit", help="audit log tools")
     audit_sub = audit_parser.add_subparsers(dest="audit_command", required=True)

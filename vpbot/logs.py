@@ -24,6 +24,8 @@ _PATTERNS: tuple[re.Pattern[str], ...] = (
     re.compile(r"xapp-[A-Za-z0-9-]+"),
     # Authorization headers and bearer credentials.
     re.compile(r"(?i)(bearer|basic)\s+[A-Za-z0-9._~+/=-]+"),
+    # Teams conversation ids in Bot Connector URLs identify a person's 1:1 chat.
+    re.compile(r"(?<=/v3/conversations/)[^/\s?\"']+"),
     # JSON Web Tokens (Teams / Azure AD access tokens).
     re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*"),
     # key=value or "key": "value" where the key names a secret.
@@ -97,7 +99,15 @@ def install_redaction(logger: logging.Logger) -> None:
             handler.addFilter(RedactionFilter())
 
 
+# HTTP client libraries log every request URL at INFO; URLs can carry ids (C6).
+QUIET_AT_INFO = ("httpx", "httpcore", "urllib3")
+
+
 def cap_sdk_loggers(level: str = "INFO") -> None:
-    """Keep body-logging libraries at ``level`` (INFO by default) whatever the root level."""
+    """Keep body-logging libraries at ``level`` (INFO by default) whatever the root level.
+
+    HTTP client libraries stay at WARNING unless the operator explicitly asked for DEBUG.
+    """
     for name in SDK_LOGGERS:
-        logging.getLogger(name).setLevel(level)
+        quiet = name in QUIET_AT_INFO and level != "DEBUG"
+        logging.getLogger(name).setLevel("WARNING" if quiet else level)

@@ -78,3 +78,14 @@ def test_sdk_loggers_are_capped_at_info() -> None:
     cap_sdk_loggers()
     assert not logging.getLogger("slack_sdk.web.base_client").isEnabledFor(logging.DEBUG)
     assert not logging.getLogger("slack_bolt.App").isEnabledFor(logging.DEBUG)
+
+
+def test_teams_conversation_ids_in_urls_are_redacted() -> None:
+    line = "HTTP Request: POST https://smba.example/amer/v3/conversations/a:1Xyz-AbC_123/activities"
+    out = redact(line)
+    assert "a:1Xyz-AbC_123" not in out and "/activities" in out
+
+
+def test_http_clients_are_quiet_at_info() -> None:
+    cap_sdk_loggers("INFO")
+    assert not logging.getLogger("httpx").isEnabledFor(logging.INFO)

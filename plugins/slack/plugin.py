@@ -1,0 +1,170 @@
+"""The Slack plugin: a Bolt ``App`` behind vpbot's gate, mounted in ``vpbot serve``.
+
+Bolt's sync ``App`` runs its dispatch in a thread pool (its Starlette adapter would call it
+inline and block the event loop). Every request first passes :class:`SlackGate`: forged,
+stale and replayed requests get 401, malformed ones 400 — never Bolt's 500.
+"""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from slack_bolt import App, BoltRequest, BoltResponse
+from slack_bolt.error import BoltError
+from slack_bolt.oauth.oauth_settings import OAuthSettings
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.oauth.token_rotation import TokenRotator
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from plugins.slack.gate import MAX_BODY_BYTES, ReplayGuard, SlackGate
+from plugins.slack.manifest import BOT_SCOPES
+from plugins.slack.stores import DatabaseOAuthStateStore, EncryptingInstallationStore
+from vpbot.logs import redact
+from vpbot.services.dedupe import remember_once
+from vpbot.services.uow import UnitOfWorkFactory
+from vpbot.settings import SlackSettings
+
+log = logging.getLogger(__name__)
+
+INSTALL_PATH = "/slack/install"
+REDIRECT_PATH = "/slack/oauth_redirect"
+EVENTS_PATH = "/slack/events"
+# Bolt's default executor has 5 threads and polls ack() every 10 ms; vpbot serves more.
+LISTENER_THREADS = 32
+
+
+class SlackSetupError(Exception):
+    """Slack is configured but cannot start (e.g. the bot token was refused)."""
+
+
+@dataclass
+class SlackPlugin:
+    """The Bolt app, its gate and stores."""
+
+    app: App
+    gate: SlackGate | None
+    installation_store: EncryptingInstallationStore | None
+
+    def routes(self) -> list[BaseRoute]:
+        """Starlette routes for the HTTP endpoints (none are needed in Socket Mode)."""
+        routes: list[BaseRoute] = [Route(EVENTS_PATH, self.events, methods=["POST"])]
+        if self.app.oauth_flow is not None:
+            routes += [
+                Route(INSTALL_PATH, self.install, methods=["GET"]),
+                Route(REDIRECT_PATH, self.oauth_redirect, methods=["GET"]),
+            ]
+        return routes
+
+    async def events(self, request: Request) -> Response:
+        """``POST /slack/events``: commands, interactivity and events."""
+        body = await _read_limited(request)
+        if body is None:
+            return JSONResponse({"error": "body_too_large"}, status_code=413)
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        if self.gate is not None:
+            rejection = await run_in_threadpool(self.gate.check, body, headers)
+            if rejection is not None:
+                log.info("slack request refused: %s (%s)", rejection.status, rejection.reason)
+                return JSONResponse({"error": rejection.reason}, status_code=rejection.status)
+        bolt_request = BoltRequest(body=body.decode("utf-8"), query=dict(request.query_params), headers=headers)
+        response = await run_in_threadpool(self.app.dispatch, bolt_request)
+        return _to_starlette(response)
+
+    async def install(self, request: Request) -> Response:
+        """``GET /slack/install``: the "Add to Slack" page (state issued and stored)."""
+        assert self.app.oauth_flow is not None
+        bolt_request = BoltRequest(body="", query=dict(request.query_params), headers=dict(request.headers))
+        return _to_starlette(await run_in_threadpool(self.app.oauth_flow.handle_installation, bolt_request))
+
+    async def oauth_redirect(self, request: Request) -> Response:
+        """``GET /slack/oauth_redirect``: exchanges the code and stores the installation."""
+        assert self.app.oauth_flow is not None
+        bolt_request = BoltRequest(body="", query=dict(request.query_params), headers=dict(request.headers))
+        return _to_starlette(await run_in_threadpool(self.app.oauth_flow.handle_callback, bolt_request))
+
+
+async def _read_limited(request: Request) -> bytes | None:
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        return None
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _to_starlette(response: BoltResponse) -> Response:
+    status = response.status
+    if status >= 500:
+        # A listener failed before ack(): Slack shows its own error. The person sees a
+        # neutral message instead; the cause is in our (content-free) log.
+        return JSONResponse(
+            {"response_type": "ephemeral", "text": "Er ging iets mis. Probeer het zo nog eens. / Something went wrong. Please try again."},
+            status_code=200,
+        )
+    headers = response.first_headers_without_set_cookie()
+    out = Response(status_code=status, content=response.body, headers=headers)
+    for cookie in response.cookies():
+        for name, morsel in cookie.items():
+            out.set_cookie(key=name, value=morsel.value, max_age=morsel.get("max-age") or None,
+                           path=morsel.get("path") or "/", secure=True, httponly=True)
+    return out
+
+
+def build_slack_plugin(settings: SlackSettings, uows: UnitOfWorkFactory) -> SlackPlugin:
+    """Build the Bolt app for the configured mode: OAuth, single workspace, or Socket Mode."""
+    # In single-workspace mode the client carries the bot token; with OAuth, Bolt sets the
+    # installation's token per request.
+    client = WebClient(token=None if settings.oauth else settings.bot_token, base_url=settings.api_url or WebClient.BASE_URL)
+    common: dict[str, Any] = dict(
+        client=client,
+        listener_executor=ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="slack"),
+        raise_error_for_unhandled_request=False,
+        # vpbot's gate verifies in front of Bolt (and Socket Mode needs no signature).
+        request_verification_enabled=False,
+    )
+    store: EncryptingInstallationStore | None = None
+    try:
+        if settings.oauth:
+            assert settings.client_id and settings.client_secret
+            rotator = TokenRotator(client_id=settings.client_id, client_secret=settings.client_secret, client=client)
+            store = EncryptingInstallationStore(uows, rotator=rotator)
+            app = App(
+                signing_secret=settings.signing_secret,
+                installation_store=store,
+                oauth_settings=OAuthSettings(
+                    client_id=settings.client_id,
+                    client_secret=settings.client_secret,
+                    scopes=list(BOT_SCOPES),
+                    user_scopes=[],
+                    installation_store=store,
+                    state_store=DatabaseOAuthStateStore(uows),
+                    install_path=INSTALL_PATH,
+                    redirect_uri_path=REDIRECT_PATH,
+                ),
+                **common,
+            )
+        else:
+            app = App(signing_secret=settings.signing_secret, **common)
+    except (BoltError, SlackApiError) as exc:
+        reason = exc.response.get("error") if isinstance(exc, SlackApiError) else redact(str(exc))
+        raise SlackSetupError(f"Slack refused the configured credentials ({reason}); check SLACK_BOT_TOKEN") from None
+    gate = None
+    if settings.signing_secret:
+        gate = SlackGate(settings.signing_secret, ReplayGuard(lambda key: remember_once(uows, key)))
+    from plugins.slack.handlers import register
+
+    register(app, uows, store)
+    return SlackPlugin(app=app, gate=gate, installation_store=store)
+
