@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from pathlib import Path
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.routing import BaseRoute
+
+if TYPE_CHECKING:
+    from plugins.slack.plugin import SlackPlugin
 
 from vpbot.crypto.keyring import MasterKeyring, load_or_create_dev_key_file
 from vpbot.crypto.wrapping import MasterKeyWrapper
@@ -38,6 +42,7 @@ class Container:
     keyring: MasterKeyring
     key_wrapper: MasterKeyWrapper
     uows: UnitOfWorkFactory
+    slack: SlackPlugin | None = None
 
 
 def load_keyring(settings: Settings) -> MasterKeyring:
@@ -72,13 +77,23 @@ def bootstrap(settings: Settings, *, engine: Engine | None = None, clock: Clock 
     )
 
 
+def slack_plugin(container: Container) -> SlackPlugin | None:
+    """The Slack plugin, built once per container (None when Slack is not configured)."""
+    if not container.settings.slack.configured:
+        return None
+    if container.slack is None:
+        from plugins.slack.plugin import build_slack_plugin
+
+        container.slack = build_slack_plugin(container.settings.slack, container.uows)
+    return container.slack
+
+
 def platform_routes(container: Container) -> list[BaseRoute]:
     """The HTTP routes of every configured platform plugin."""
     routes: list[BaseRoute] = []
-    if container.settings.slack.configured:
-        from plugins.slack.plugin import build_slack_plugin
-
-        routes += build_slack_plugin(container.settings.slack, container.uows).routes()
+    slack = slack_plugin(container)
+    if slack is not None:
+        routes += slack.routes()
     if container.settings.teams.configured:
         from plugins.teams.plugin import build_teams_routes
 

@@ -96,12 +96,22 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from vpbot.web.app import create_app
 
     from plugins.slack.plugin import SlackSetupError
-    from vpbot.bootstrap import platform_routes
+    from vpbot.bootstrap import platform_routes, slack_plugin
 
+    if args.socket_mode and not settings.slack.app_token:
+        raise OperatorError(
+            "--socket-mode needs SLACK_APP_TOKEN (an app-level token, xapp-…) and SLACK_BOT_TOKEN",
+            EXIT_CONFIG,
+        )
     container = _container(settings)
     _migrate(container)
     try:
         app = create_app(container, platform_routes(container))
+        socket = None
+        if args.socket_mode:
+            plugin = slack_plugin(container)
+            assert plugin is not None and settings.slack.app_token
+            socket = plugin.start_socket_mode(settings.slack.app_token)
     except SlackSetupError as exc:
         raise OperatorError(str(exc), EXIT_CONFIG) from None
     host = args.host or settings.host
@@ -122,6 +132,8 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         if ticker is not None:
             ticker.stop()
+        if socket is not None:
+            socket.close()
     container.engine.dispose()
     log.info("vpbot stopped")
     return 0
@@ -250,6 +262,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", help="address to bind (default VPBOT_HOST or 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port to bind (default VPBOT_PORT or 3000)")
     serve.add_argument("--no-worker", action="store_true", help="do not run the embedded dispatcher")
+    serve.add_argument(
+        "--socket-mode", action="store_true", help="receive Slack requests over Socket Mode (SLACK_APP_TOKEN)"
+    )
     serve.set_defaults(func=cmd_serve)
 
     worker = sub.add_parser("worker", help="run the outbox dispatcher alone")

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt import App, BoltRequest, BoltResponse
+from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.error import BoltError
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
@@ -52,9 +53,27 @@ class SlackPlugin:
     gate: SlackGate | None
     installation_store: EncryptingInstallationStore | None
 
+    def start_socket_mode(self, app_token: str) -> SocketModeHandler:
+        """Connect to Slack over Socket Mode (no public URL needed); returns the handler.
+
+        Requests then arrive over the WebSocket instead of HTTP; Slack authenticates the
+        connection with the app-level token, so the HTTP gate's signature check does not
+        apply. Event de-duplication and everything else stays the same.
+        """
+        handler = SocketModeHandler(self.app, app_token=app_token)
+        handler.connect()
+        log.info("slack: connected in Socket Mode")
+        return handler
+
     def routes(self) -> list[BaseRoute]:
-        """Starlette routes for the HTTP endpoints (none are needed in Socket Mode)."""
-        routes: list[BaseRoute] = [Route(EVENTS_PATH, self.events, methods=["POST"])]
+        """Starlette routes for the HTTP endpoints.
+
+        Without a signing secret (Socket Mode only) nothing is exposed over HTTP: requests
+        could not be verified.
+        """
+        routes: list[BaseRoute] = []
+        if self.gate is not None:
+            routes.append(Route(EVENTS_PATH, self.events, methods=["POST"]))
         if self.app.oauth_flow is not None:
             routes += [
                 Route(INSTALL_PATH, self.install, methods=["GET"]),
@@ -68,11 +87,11 @@ class SlackPlugin:
         if body is None:
             return JSONResponse({"error": "body_too_large"}, status_code=413)
         headers = {k.lower(): v for k, v in request.headers.items()}
-        if self.gate is not None:
-            rejection = await run_in_threadpool(self.gate.check, body, headers)
-            if rejection is not None:
-                log.info("slack request refused: %s (%s)", rejection.status, rejection.reason)
-                return JSONResponse({"error": rejection.reason}, status_code=rejection.status)
+        assert self.gate is not None  # the route exists only with a gate
+        rejection = await run_in_threadpool(self.gate.check, body, headers)
+        if rejection is not None:
+            log.info("slack request refused: %s (%s)", rejection.status, rejection.reason)
+            return JSONResponse({"error": rejection.reason}, status_code=rejection.status)
         bolt_request = BoltRequest(body=body.decode("utf-8"), query=dict(request.query_params), headers=headers)
         response = await run_in_threadpool(self.app.dispatch, bolt_request)
         return _to_starlette(response)
