@@ -143,9 +143,32 @@ def _start_ticker(container: Container, interval: float | None = None) -> Ticker
     from vpbot.bootstrap import build_dispatcher
     from vpbot.dispatch.ticker import DEFAULT_INTERVAL_SECONDS, Ticker
 
-    ticker = Ticker(build_dispatcher(container), interval or DEFAULT_INTERVAL_SECONDS)
+    from vpbot.dispatch.jobs import run_retention
+
+    ticker = Ticker(
+        build_dispatcher(container),
+        interval or DEFAULT_INTERVAL_SECONDS,
+        housekeeping=lambda: run_retention(container.engine, container.uows),
+    )
     ticker.start()
     return ticker
+
+
+def cmd_purge(_args: argparse.Namespace, settings: Settings) -> int:
+    """Run the retention job now: warn advisers, crypto-shred closed cases that are due."""
+    from vpbot.dispatch.jobs import run_retention
+
+    container = _container(settings)
+    _migrate(container)
+    report = run_retention(container.engine, container.uows)
+    if report is None:
+        print("another vpbot process is running the retention job right now; nothing done")
+        return 0
+    print(
+        f"retention: {report.purged} case(s) purged, {report.warned} adviser warning(s) queued, "
+        f"{report.held} case(s) kept under legal hold"
+    )
+    return 0
 
 
 def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
@@ -184,19 +207,24 @@ def cmd_keys_generate(args: argparse.Namespace, _settings: Settings) -> int:
 def cmd_keys_rotate(_args: argparse.Namespace, settings: Settings) -> int:
     """Re-wrap every tenant key with the first (primary) master key."""
     from vpbot.crypto.keys import rotate_master_batch
+    from vpbot.dispatch.jobs import KEY_REWRAP_JOB
+    from vpbot.dispatch.locks import singleton
 
     container = _container(settings)
     _migrate(container)
     count = 0
-    while True:  # one short transaction per batch: the app keeps serving meanwhile
-        try:
-            with container.sessions.begin() as session:
-                done = rotate_master_batch(session, container.key_wrapper)
-        except KeyringError as exc:
-            raise OperatorError(str(exc), EXIT_CONFIG) from None
-        if done == 0:
-            break
-        count += done
+    with singleton(container.engine, KEY_REWRAP_JOB) as acquired:
+        if not acquired:
+            raise OperatorError("another vpbot process is re-wrapping keys right now; try again later")
+        while True:  # one short transaction per batch: the app keeps serving meanwhile
+            try:
+                with container.sessions.begin() as session:
+                    done = rotate_master_batch(session, container.key_wrapper)
+            except KeyringError as exc:
+                raise OperatorError(str(exc), EXIT_CONFIG) from None
+            if done == 0:
+                break
+            count += done
     print(
         f"re-wrapped {count} tenant key(s) with master key {container.keyring.primary_kid}; "
         "content was not re-encrypted. Older master keys can now be removed from VPBOT_MASTER_KEY."
@@ -293,6 +321,9 @@ def build_parser() -> argparse.ArgumentParser:
     teams.add_argument("--app-id", help="the bot's Microsoft App ID (VPBOT_TEAMS_APP_ID)")
     teams.add_argument("-o", "--output", default="vpbot-teams.zip", help="where to write the zip (vpbot-teams.zip)")
     teams.set_defaults(func=cmd_manifest_teams)
+
+    purge = sub.add_parser("purge", help="run the retention job now (crypto-shred closed cases that are due)")
+    purge.set_defaults(func=cmd_purge)
 
     audit_parser = sub.add_parser("audit", help="audit log tools")
     audit_sub = audit_parser.add_subparsers(dest="audit_command", required=True)

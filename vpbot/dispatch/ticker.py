@@ -14,7 +14,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from datetime import datetime, timezone
+from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -25,6 +26,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_INTERVAL_SECONDS = 2.0
 JOB_ID = "vpbot-dispatch"
+HOUSEKEEPING_JOB_ID = "vpbot-housekeeping"
 # A run stops starting new ticks after this fraction of the interval, so the next scheduled
 # run is not skipped as "still running" (which APScheduler reports at WARNING).
 BUDGET_FRACTION = 0.8
@@ -33,14 +35,21 @@ BUDGET_FRACTION = 0.8
 class Ticker:
     """Runs ``dispatcher.tick()`` on an interval in a background thread."""
 
-    def __init__(self, dispatcher: Dispatcher, interval_seconds: float = DEFAULT_INTERVAL_SECONDS) -> None:
+    def __init__(
+        self,
+        dispatcher: Dispatcher,
+        interval_seconds: float = DEFAULT_INTERVAL_SECONDS,
+        *,
+        housekeeping: Callable[[], object] | None = None,
+        housekeeping_interval: float = 3600.0,
+    ) -> None:
         if interval_seconds <= 0:
             raise ValueError("interval_seconds must be positive")
         self.dispatcher = dispatcher
         self.interval = interval_seconds
         self._stopping = threading.Event()
         self._scheduler = BackgroundScheduler(
-            executors={"default": ThreadPoolExecutor(max_workers=1)},
+            executors={"default": ThreadPoolExecutor(max_workers=2)},
             timezone=timezone.utc,
         )
         self._scheduler.add_job(
@@ -53,6 +62,15 @@ class Ticker:
             # First run right away: rows that fell due while we were down go out at start.
             next_run_time=datetime.now(timezone.utc),
         )
+        if housekeeping is not None:
+            # Retention and other singleton jobs: hourly, first soon after start so a purge
+            # that fell due while everything was down still happens.
+            self._housekeeping = housekeeping
+            self._scheduler.add_job(
+                self._run_housekeeping, "interval", seconds=housekeeping_interval, id=HOUSEKEEPING_JOB_ID,
+                max_instances=1, coalesce=True,
+                next_run_time=datetime.now(timezone.utc) + timedelta(seconds=min(30.0, housekeeping_interval)),
+            )
 
     def start(self) -> None:
         """Start ticking in the background."""
@@ -65,6 +83,12 @@ class Ticker:
         if self._scheduler.running:
             self._scheduler.shutdown(wait=True)
         log.info("dispatcher %s stopped", self.dispatcher.worker_id)
+
+    def _run_housekeeping(self) -> None:
+        try:
+            self._housekeeping()
+        except Exception as exc:  # the next hourly run tries again
+            log.warning("housekeeping failed: %s", type(exc).__name__)
 
     def run_once(self) -> None:
         """One scheduled run: tick until the queue is drained or the budget is spent."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import delete, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -81,5 +81,22 @@ def cancel_pending(session: Session, dedupe_prefix: str) -> int:
         .where(OutboxItem.dedupe_key.startswith(dedupe_prefix, autoescape=True))
         .where(OutboxItem.status == "pending")
         .values(status="cancelled")
+    )
+    return int(result.rowcount or 0)
+
+
+FINISHED_STATUSES = ("sent", "undeliverable", "dead", "cancelled")
+
+
+def prune_finished(session: Session, before: datetime) -> int:
+    """Delete notifications that were finished (sent, given up, cancelled) before ``before``.
+
+    They carry no content, but there is no reason to keep them forever (C7).
+    """
+    result = session.execute(
+        delete(OutboxItem)
+        .where(OutboxItem.status.in_(FINISHED_STATUSES))
+        .where(OutboxItem.created_at < before)
+        .where(OutboxItem.due_at < before)
     )
     return int(result.rowcount or 0)
