@@ -278,6 +278,19 @@ def cmd_manifest_teams(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
+    """Write a tenant's anonymised annual report (jaarverslag); see :mod:`vpbot.cli_report`."""
+    from vpbot.cli_report import ReportError, run_report
+
+    try:
+        written = run_report(_container(settings).uows, args, sys.stdout)
+    except ReportError as exc:
+        raise OperatorError(str(exc)) from None
+    if written:
+        print(f"wrote {written}: anonymous counts only", file=sys.stderr)
+    return 0
+
+
 # --------------------------------------------------------------------------- parser
 
 
@@ -329,6 +342,10 @@ def build_parser() -> argparse.ArgumentParser:
     audit_sub = audit_parser.add_subparsers(dest="audit_command", required=True)
     verify = audit_sub.add_parser("verify", help="check the audit log's hash chain")
     verify.set_defaults(func=cmd_audit_verify)
+
+    from vpbot.cli_report import add_report_parser
+
+    add_report_parser(sub).set_defaults(func=cmd_report)
     return parser
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import Engine, select
@@ -14,11 +15,14 @@ from tests.support.booking import World, make_world
 from tests.support.casework import audit_actions
 from tests.support.flows import TENANT, assert_renders
 from tests.support.panels import FakeDirectory, PanelDriver, buttons, initial_text, input_field, rendered
+from vpbot.domain.report import build_report
 from vpbot.flows.core import Mode, UserFacts
 from vpbot.services import admin, booking, cases, tenants
+from vpbot.services import report as reports
 from vpbot.storage.models import OutboxItem, Person
 from vpbot.ui.actions import ActionId
 from vpbot.ui.options import CATEGORY_VALUES, REFERRAL_TYPE_VALUES
+from vpbot.ui.report import render
 from vpbot.ui.screens import Screen, Select, Text
 from vpbot.ui.text import Msg
 from vpbot.ui.views import admin as views
@@ -240,12 +244,22 @@ def test_statistics_are_anonymous_counts_with_small_ones_suppressed(setup: Setup
             cases.set_categories(uow, world.adviser, case_id, ["bullying"])
         uow.commit()
 
+    # The third quarter is under way: it is not reported until it is over.
+    early = driver.screen(ADMIN, ActionId.ADMIN_STATISTICS)
+    assert early.id == admin_config.STATISTICS and "admin.stats.none" in _keys(early)
+    driver.uows.clock.advance(timedelta(days=30))  # October: Q3 is over
     report = driver.screen(ADMIN, ActionId.ADMIN_STATISTICS)
-    assert report.id == admin_config.STATISTICS
     text = rendered(report)
-    assert "Totaal aantal contacten: 6" in text  # six cases: shown exactly
-    assert "Pesten: <5" in text and "Geen categorie: <5" in text  # two and four: suppressed
-    assert "Videogesprek: 6" in text
+    assert "Totaal meldingen: K1 0 · K2 0 · K3 6 · Totaal 6" in text  # six cases: shown exactly
+    # Two with bullying, four without a category: both small, so shown as "<5".
+    assert "Pesten: K1 0 · K2 0 · K3 <5 · Totaal <5" in text
+    assert "Geen categorie: K1 0 · K2 0 · K3 <5 · Totaal <5" in text
+    assert "Videogesprek: K1 0 · K2 0 · K3 6 · Totaal 6" in text
+    assert "Total cases: Q1 0 · Q2 0 · Q3 6 · Total 6" in text
+    # The panel shows exactly the report that ``vpbot report`` prints.
+    with driver.uows() as uow:
+        printed = render(reports.tenant_report(uow, world.tenant_id, 2026), "csv", "nl")
+    assert "Meldingen per onderwerp;Pesten;K3;<5" in printed
     year = input_field(report, "year")
     assert isinstance(year, Select) and year.initial == "2026"
     earlier = driver.next(ADMIN, report, {"year": "2025"})
@@ -262,18 +276,20 @@ def test_full_admin_screens_stay_within_slack_limits() -> None:
         for n in range(150)
     ]
     advisers = [admin.AdviserAdminView(f"{n:032x}", "a" * 120, n % 2 == 0, n % 3 > 0) for n in range(150)]
-    report = {
+    every = {
         metric: {dimension: 7 for dimension in dimensions}
         for metric, dimensions in {
-            "cases": ["all"],
+            "cases_by_adviser": ["internal", "external"],
             "cases_by_category": [*CATEGORY_VALUES, "none"],
             "appointments": ["in_person", "phone", "video"],
+            "threads": ["all"],
             "referrals_by_kind": list(REFERRAL_TYPE_VALUES),
             "checkins": ["good", "talk", "stop", "unanswered"],
             "disclosures": ["acute_danger", "legal_duty"],
-            "contact_to_first_appointment_days": ["sum", "count"],
+            "first_appointment_days": ["3", "12"],
         }.items()
     }
+    report = build_report(2026, dict.fromkeys((1, 2, 3, 4), every))
     for screen in (
         admin_config.directory_screen(entries, Msg("admin.directory.saved")),
         admin_config.entry_screen(entries[0]),

@@ -14,6 +14,11 @@ Metrics and their dimensions:
 - ``checkins``: by answer (``good`` / ``talk`` / ``stop``) or ``unanswered``
 - ``disclosures``: by reason
 - ``contact_to_first_appointment_days``: ``sum`` and ``count`` (the average is sum / count)
+- ``first_appointment_days``: a histogram — the number of whole days from first contact to
+  the first appointment, as the dimension (capped at :data:`MAX_DAYS`), one count per case.
+  Counts only, no ids: the median survives a purge exactly.
+- ``cases_by_adviser``: ``internal`` / ``external`` (the case's adviser, when it is counted)
+- ``threads``: ``all`` — secure message threads (a contact without an appointment)
 """
 
 from __future__ import annotations
@@ -45,10 +50,16 @@ METRICS: tuple[str, ...] = (
     "checkins",
     "disclosures",
     "contact_to_first_appointment_days",
+    "first_appointment_days",
+    "cases_by_adviser",
+    "threads",
 )
 NO_CATEGORY = "none"
 UNANSWERED = "unanswered"
 _SECONDS_PER_DAY = 86_400
+# Longer waits are counted as this many days: a dimension stays short, the median exact below it.
+MAX_DAYS = 366
+INTERNAL, EXTERNAL = "internal", "external"
 
 
 @dataclass(frozen=True)
@@ -70,6 +81,9 @@ class CaseFacts:
     referrals: tuple[tuple[str, str], ...] = ()  # (kind, status)
     checkin_answers: tuple[str | None, ...] = ()
     disclosure_reasons: tuple[str, ...] = ()
+    # None when unknown (then not counted); services always know it.
+    external_adviser: bool | None = None
+    threads: int = 0
 
 
 def period_of(moment: datetime, tz: str) -> tuple[int, int]:
@@ -82,6 +96,10 @@ def contribution(facts: CaseFacts) -> Contribution:
     """The counts one case adds to its period's figures."""
     counts: Contribution = Counter()
     counts["cases", "all"] += 1
+    if facts.external_adviser is not None:
+        counts["cases_by_adviser", EXTERNAL if facts.external_adviser else INTERNAL] += 1
+    if facts.threads:
+        counts["threads", "all"] += facts.threads
     for category in facts.categories or (NO_CATEGORY,):
         counts["cases_by_category", category] += 1
     held = [a for a in facts.appointments if not a.cancelled]
@@ -90,8 +108,10 @@ def contribution(facts: CaseFacts) -> Contribution:
     if held:
         first = min(a.starts_at for a in held)
         seconds = (first - facts.opened_at).total_seconds()
-        counts["contact_to_first_appointment_days", "sum"] += max(0, int(seconds // _SECONDS_PER_DAY))
+        days = max(0, int(seconds // _SECONDS_PER_DAY))
+        counts["contact_to_first_appointment_days", "sum"] += days
         counts["contact_to_first_appointment_days", "count"] += 1
+        counts["first_appointment_days", str(min(days, MAX_DAYS))] += 1
     for kind, status in facts.referrals:
         counts["referrals_by_kind", kind] += 1
         counts["referrals_by_status", status] += 1

@@ -13,7 +13,6 @@ from vpbot.domain.directory import (
     DirectoryFields,
 )
 from vpbot.domain.errors import DomainError, NotFound
-from vpbot.domain.statistics import period_of
 from vpbot.domain.tenant import MAX_RETENTION_MONTHS, MIN_RETENTION_MONTHS
 from vpbot.flows.core import FieldError, FlowContext, Flows, Handler, Interaction, Outcome
 from vpbot.flows.panel_forms import (
@@ -26,7 +25,8 @@ from vpbot.flows.panel_forms import (
     parse_weeks,
     text,
 )
-from vpbot.services import admin, statistics, tenants
+from vpbot.services import admin, tenants
+from vpbot.services import report as reports
 from vpbot.services.actor import Role
 from vpbot.ui.actions import ActionId
 from vpbot.ui.screens import Screen
@@ -135,11 +135,10 @@ def _settings_changes(context: FlowContext, values: Mapping[str, Any]) -> dict[s
 def _statistics(context: FlowContext, interaction: Interaction, year: int | None) -> Outcome:
     """The figures for ``year`` (default: this year on the tenant's calendar)."""
     context.actor.require(Role.ADMIN)
-    tz = tenants.tenant_settings(context.uow, context.actor.tenant_id).timezone
-    this_year = period_of(context.uow.now, tz)[0]
+    this_year = reports.current_year(context.uow, context.actor.tenant_id)
     years = [this_year - back for back in range(YEARS_BACK)]
     chosen_year = year if year in years else this_year
-    report = statistics.tenant_statistics(context.uow, context.actor.tenant_id, chosen_year)
+    report = reports.annual_report(context.uow, context.actor, chosen_year)
     return Outcome.replace(statistics_screen(chosen_year, years, report), interaction)
 
 

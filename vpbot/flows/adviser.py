@@ -11,7 +11,7 @@ from vpbot.flows import adviser_case, adviser_settings, adviser_sharing
 from vpbot.flows.adviser_common import adviser_opener, is_adviser, panel
 from vpbot.flows.core import FlowContext, Flows, Interaction, Outcome
 from vpbot.flows.panel_forms import clicked_id, display_name, metadata_id
-from vpbot.services import booking, cases
+from vpbot.services import booking, cases, report
 from vpbot.ui.actions import ActionId
 from vpbot.ui.notifications import ObjectType
 from vpbot.ui.text import When
@@ -22,6 +22,7 @@ from vpbot.ui.views.adviser import (
     cancelled_screen,
     closed_cases_screen,
 )
+from vpbot.ui.views.adviser_numbers import numbers_screen
 from vpbot.ui.views.panel_parts import forbidden_screen
 
 __all__ = ["register"]
@@ -48,6 +49,11 @@ def register(flows: Flows) -> None:
     def closed_cases(context: FlowContext, interaction: Interaction) -> Outcome:
         closed = cases.adviser_cases(context.uow, context.actor, status="closed")
         return Outcome.replace(closed_cases_screen(closed), interaction)
+
+    @flows.on_action(ActionId.ADVISER_NUMBERS)
+    def my_numbers(context: FlowContext, interaction: Interaction) -> Outcome:
+        numbers = report.adviser_numbers(context.uow, context.actor)
+        return Outcome.replace(numbers_screen(numbers), interaction)
 
     @flows.on_action(ActionId.ADVISER_OPEN_APPOINTMENT)
     def open_appointment(context: FlowContext, interaction: Interaction) -> Outcome:

@@ -23,7 +23,6 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from vpbot.domain.statistics import (
     AppointmentFact,
     CaseFacts,
-    Contribution,
     as_report,
     contribution,
     period_of,
@@ -32,13 +31,20 @@ from vpbot.services.tenants import tenant_settings
 from vpbot.services.uow import UnitOfWork
 from vpbot.storage.models import (
     AggregateCount,
+    Adviser,
     Appointment,
     Case,
     CheckIn,
     Disclosure,
     Referral,
+    Thread,
     new_id,
 )
+
+__all__ = ["QuarterlyFigures", "case_facts", "fold_case", "quarterly_statistics", "tenant_statistics"]
+
+# quarter (1-4) -> {metric: {dimension: count}}
+QuarterlyFigures = dict[int, dict[str, dict[str, int]]]
 
 _PURGED = "purged"
 # Cases folded in this transaction; guards a second fold before the case is marked purged.
@@ -52,7 +58,13 @@ def case_facts(uow: UnitOfWork, cases: Sequence[Case]) -> dict[str, CaseFacts]:
     referrals: dict[str, list[tuple[str, str]]] = defaultdict(list)
     answers: dict[str, list[str | None]] = defaultdict(list)
     reasons: dict[str, list[str]] = defaultdict(list)
+    threads: dict[str, int] = defaultdict(int)
+    external: dict[str, bool] = {}
     if ids:
+        for adviser_id, is_external in uow.session.execute(
+            select(Adviser.id, Adviser.is_external).where(Adviser.id.in_({c.adviser_id for c in cases}))
+        ):
+            external[adviser_id] = is_external
         for case_id, starts_at, mode, status in uow.session.execute(
             select(Appointment.case_id, Appointment.starts_at, Appointment.mode, Appointment.status)
             .where(Appointment.case_id.in_(ids))
@@ -70,6 +82,10 @@ def case_facts(uow: UnitOfWork, cases: Sequence[Case]) -> dict[str, CaseFacts]:
             select(Disclosure.case_id, Disclosure.reason).where(Disclosure.case_id.in_(ids))
         ):
             reasons[case_id].append(reason)
+        for case_id, count in uow.session.execute(
+            select(Thread.case_id, func.count()).where(Thread.case_id.in_(ids)).group_by(Thread.case_id)
+        ):
+            threads[case_id] = int(count)
     return {
         case.id: CaseFacts(
             opened_at=case.opened_at,
@@ -79,6 +95,8 @@ def case_facts(uow: UnitOfWork, cases: Sequence[Case]) -> dict[str, CaseFacts]:
             referrals=tuple(sorted(referrals[case.id])),
             checkin_answers=tuple(sorted(answers[case.id], key=lambda a: a or "")),
             disclosure_reasons=tuple(sorted(reasons[case.id])),
+            external_adviser=external.get(case.adviser_id),
+            threads=threads[case.id],
         )
         for case in cases
     }
@@ -125,6 +143,22 @@ def tenant_statistics(uow: UnitOfWork, tenant_id: str, year: int) -> dict[str, d
     Live (not yet purged) cases are counted from their rows; purged ones from the folded
     aggregates. Callers add role checks and small-count suppression.
     """
+    per_quarter = quarterly_statistics(uow, tenant_id, year)
+    return as_report(
+        (metric, dimension, value)
+        for figures in per_quarter.values()
+        for metric, counts in figures.items()
+        for dimension, value in counts.items()
+    )
+
+
+def quarterly_statistics(uow: UnitOfWork, tenant_id: str, year: int) -> QuarterlyFigures:
+    """The tenant's raw figures for ``year`` per quarter of the tenant's calendar.
+
+    A case counts in the quarter in which it was opened (its first contact), with
+    everything that followed; the same rule as the folded aggregates, so the figures do
+    not change when a case is purged. Quarters without figures are left out.
+    """
     tz = tenant_settings(uow, tenant_id).timezone
     # A day of slack on both sides: the tenant's calendar year is not the UTC one.
     start = datetime(year - 1, 12, 31, tzinfo=timezone.utc)
@@ -141,14 +175,16 @@ def tenant_statistics(uow: UnitOfWork, tenant_id: str, year: int) -> dict[str, d
         )
         if period_of(case.opened_at, tz)[0] == year
     ]
-    total: Contribution = Contribution()
-    for facts in case_facts(uow, live).values():
-        total.update(contribution(facts))
+    rows: dict[int, list[tuple[str, str, int]]] = defaultdict(list)
+    facts = case_facts(uow, live)
+    for case in live:
+        quarter = period_of(case.opened_at, tz)[1]
+        rows[quarter].extend((m, d, v) for (m, d), v in contribution(facts[case.id]).items())
     folded = uow.session.execute(
-        select(AggregateCount.metric, AggregateCount.dimension, func.sum(AggregateCount.value))
+        select(AggregateCount.quarter, AggregateCount.metric, AggregateCount.dimension, AggregateCount.value)
         .where(AggregateCount.tenant_id == tenant_id, AggregateCount.year == year)
-        .group_by(AggregateCount.metric, AggregateCount.dimension)
     )
-    rows = [(metric, dimension, value) for (metric, dimension), value in total.items()]
-    rows.extend((metric, dimension, int(value or 0)) for metric, dimension, value in folded)
-    return as_report(rows)
+    for quarter, metric, dimension, value in folded:
+        rows[int(quarter)].append((metric, dimension, int(value or 0)))
+    figures = {quarter: as_report(quarter_rows) for quarter, quarter_rows in sorted(rows.items())}
+    return {quarter: report for quarter, report in figures.items() if report}

@@ -73,6 +73,7 @@ class ActionId(enum.StrEnum):
     ADVISER_ABSENCE_ADD = "vpbot.adviser.absence.add"
     ADVISER_ABSENCE_REMOVE = "vpbot.adviser.absence.remove"
     ADVISER_PROFILE = "vpbot.adviser.profile"
+    ADVISER_NUMBERS = "vpbot.adviser.numbers"
 
     # Admin panel.
     ADMIN_ADVISERS = "vpbot.admin.advisers"

@@ -1,16 +1,17 @@
 """Admin configuration screens: the referral directory, settings and anonymous figures.
 
-Figures are anonymous counts only; every count below :data:`SUPPRESS_BELOW` is shown as
-"<5" so that no figure points at a person.
+Figures are the annual report (:mod:`vpbot.services.report`), the same one ``vpbot report``
+prints: anonymous counts, small ones shown as "<5" and others hidden ("x") so that none
+can be worked out, and none points at a person.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
+from vpbot.domain.report_model import AnnualReport
 from vpbot.domain.tenant import TenantSettings
 from vpbot.services.admin import DirectoryEntryView
-from vpbot.ui import i18n
 from vpbot.ui.actions import ActionId
 from vpbot.ui.options import language_options, referral_type_options
 from vpbot.ui.screens import (
@@ -30,6 +31,7 @@ from vpbot.ui.screens import (
 from vpbot.ui.text import Dynamic, Msg
 from vpbot.ui.views.admin import admin_button
 from vpbot.ui.views.panel_parts import capped, initial, list_end, notice_blocks
+from vpbot.ui.views.report import report_blocks
 
 __all__ = [
     "DIRECTORY",
@@ -37,12 +39,10 @@ __all__ = [
     "REMOVE_ENTRY",
     "SETTINGS",
     "STATISTICS",
-    "SUPPRESS_BELOW",
     "directory_screen",
     "entry_screen",
     "remove_entry_screen",
     "settings_screen",
-    "shown_count",
     "statistics_screen",
 ]
 
@@ -53,16 +53,6 @@ SETTINGS = "vpbot.admin.settings.form"
 STATISTICS = "vpbot.admin.statistics.report"
 
 MAX_ENTRIES = 40
-SUPPRESS_BELOW = 5
-
-# metric -> the catalogue prefix that labels its dimensions, in display order.
-_SECTIONS: tuple[tuple[str, str], ...] = (
-    ("cases_by_category", "category"),
-    ("appointments", "mode"),
-    ("referrals_by_kind", "referral.type"),
-    ("checkins", "admin.stats.checkin"),
-    ("disclosures", "disclosure.ground"),
-)
 
 
 def _directory_button() -> Button:
@@ -213,25 +203,10 @@ def settings_screen(settings: TenantSettings) -> Screen:
 # --------------------------------------------------------------------------- statistics
 
 
-def shown_count(count: int) -> int | Dynamic:
-    """A count as an admin may see it: exact from :data:`SUPPRESS_BELOW` up, else "<5"."""
-    return count if count >= SUPPRESS_BELOW else Dynamic(f"<{SUPPRESS_BELOW}")
-
-
-def _section(metric: str, prefix: str, counts: Mapping[str, int]) -> list[Block]:
-    rows = [
-        Text("admin.stats.row", {"category": Msg(f"{prefix}.{dimension}"), "count": shown_count(count)})
-        for dimension, count in sorted(counts.items())
-        if count > 0 and i18n.has_key(f"{prefix}.{dimension}")
-    ]
-    return [Text(f"admin.stats.{metric}"), *rows] if rows else []
-
-
-def statistics_screen(year: int, years: Sequence[int], report: Mapping[str, Mapping[str, int]]) -> Screen:
-    """Anonymous counts for ``year`` (cases, categories, appointments, referrals, check-ins,
-    disclosures), with a year to choose."""
+def statistics_screen(year: int, years: Sequence[int], report: AnnualReport) -> Screen:
+    """The annual report for ``year`` (the quarters that are over), with a year to choose."""
     blocks: list[Block] = [
-        Text("admin.stats.intro", {"min": SUPPRESS_BELOW}, muted=True),
+        Text("admin.stats.intro", {"min": report.threshold}, muted=True),
         Select(
             "year",
             "admin.stats.year.label",
@@ -240,16 +215,10 @@ def statistics_screen(year: int, years: Sequence[int], report: Mapping[str, Mapp
         ),
         Divider(),
     ]
-    total = report.get("cases", {}).get("all", 0)
-    if not total:
+    if report.empty and report.quarters:
         blocks.append(Text("admin.stats.none"))
     else:
-        blocks.append(Text("admin.stats.total", {"count": shown_count(total)}))
-        for metric, prefix in _SECTIONS:
-            blocks += _section(metric, prefix, report.get(metric, {}))
-        days = report.get("contact_to_first_appointment_days", {})
-        if days.get("count", 0) >= SUPPRESS_BELOW:
-            blocks.append(Text("admin.stats.days", {"days": round(days.get("sum", 0) / days["count"])}))
+        blocks += report_blocks(report)
     blocks.append(Buttons((admin_button(),)))
     return Screen(
         STATISTICS, "admin.stats.title", tuple(blocks), submit_key="modal.show", close_key="modal.close"

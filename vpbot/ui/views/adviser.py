@@ -127,6 +127,7 @@ def adviser_panel(
                 Button(ActionId.ADVISER_ABSENCES, "button.adviser.absences"),
                 Button(ActionId.ADVISER_PROFILE, "button.adviser.profile"),
                 Button(ActionId.ADVISER_CLOSED_CASES, "button.adviser.closed_cases"),
+                Button(ActionId.ADVISER_NUMBERS, "button.adviser.numbers"),
             )
         ),
         Buttons((menu_button(),)),
