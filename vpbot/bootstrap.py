@@ -104,12 +104,15 @@ def platform_routes(container: Container) -> list[BaseRoute]:
 def build_senders(container: Container) -> dict[str, Sender]:
     """The platform senders for the configured platforms, by platform name.
 
-    Empty until the Slack and Teams plugins provide their senders; the dispatcher then
-    leaves those platforms' rows pending (and says so) instead of dropping them. Senders get
-    the container because they need the database (installations, tokens to rotate).
+    A platform that is not configured has no sender; the dispatcher then leaves its rows
+    pending (and says so) instead of dropping them. Senders get the container because they
+    need the database (installations, tokens to rotate).
     """
     senders: dict[str, Sender] = {}
-    # Hook for the plugins: ``if container.settings.slack.configured: senders["slack"] = ...``.
+    if container.settings.slack.configured:
+        from plugins.slack.sender import build_slack_sender
+
+        senders["slack"] = build_slack_sender(container)
     if container.settings.teams.configured:
         from plugins.teams.plugin import build_teams_sender
 

@@ -26,14 +26,41 @@ _PATTERNS: tuple[re.Pattern[str], ...] = (
     re.compile(r"(?i)(bearer|basic)\s+[A-Za-z0-9._~+/=-]+"),
     # Teams conversation ids in Bot Connector URLs identify a person's 1:1 chat.
     re.compile(r"(?<=/v3/conversations/)[^/\s?\"']+"),
-    # JSON Web Tokens (Teams / Azure AD access tokens).
-    re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*"),
+    # JSON Web Tokens (Teams / Azure AD access tokens). Only where a token can start, and
+    # key prefixes below are bounded: every pattern stays linear in the length of the text
+    # (unbounded, a 50,000-letter log line took 80 s of regex and stalled the server).
+    re.compile(r"(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*"),
     # key=value or "key": "value" where the key names a secret.
     re.compile(
-        r"(?i)([\"']?(?:[a-z_]*secret|password|passwd|[a-z_]*token|api_key|client_assertion|(?<![a-z_])code"
+        r"(?i)([\"']?(?:[a-z_]{0,40}secret|password|passwd|[a-z_]{0,40}token|api_key|client_assertion|(?<![a-z_])code"
         r"|signature|authorization|master_key)[\"']?\s*[:=]\s*[\"']?)([^\"'&\s,}]+)"
     ),
 )
+
+
+# slack_sdk and slack_bolt log whole request and response bodies at DEBUG: modals with case
+# content, submitted form values. When an operator raises their level, keep what happened
+# (method, status) and withhold the body (DESIGN.md C6).
+WITHHELD = "[body withheld]"
+_BODY_LOGGERS = ("slack_sdk", "slack_bolt")
+_BODY_LINES: tuple[re.Pattern[str], ...] = (
+    re.compile(r"(Sending a request - url: [^,\s]+)", re.S),  # the web client's request
+    re.compile(r"(Received the following response - status: \d+)", re.S),  # … and response
+    re.compile(r"(Responding with status: \d+)", re.S),  # bolt's answer to Slack (ack bodies)
+    re.compile(r"(Sending a (?:message|text data frame))", re.S),  # Socket Mode frames
+    re.compile(r"(on_message invoked)", re.S),  # Socket Mode: a received envelope
+)
+
+
+def withhold_bodies(logger_name: str, message: str) -> str:
+    """The message without the request/response body, for the SDK lines that carry one."""
+    if not logger_name.startswith(_BODY_LOGGERS):
+        return message
+    for pattern in _BODY_LINES:
+        found = pattern.match(message)
+        if found is not None:
+            return f"{found.group(1)} {WITHHELD}"
+    return message
 
 
 def redact(text: str) -> str:
@@ -60,7 +87,7 @@ class RedactionFilter(logging.Filter):
             message = record.getMessage()
         except Exception:  # a broken format string must not break logging
             message = str(record.msg)
-        record.msg = redact(message)
+        record.msg = redact(withhold_bodies(record.name, message))
         record.args = ()
         if record.exc_info and record.exc_info[1] is not None:
             # Exception texts can carry request bodies; keep the type and a redacted text.

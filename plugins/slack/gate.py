@@ -21,10 +21,9 @@ MAX_BODY_BYTES = 1_000_000
 FORM = "application/x-www-form-urlencoded"
 JSON = "application/json"
 
-# Interactive payload types vpbot handles or acknowledges.
-INTERACTIVE_TYPES = frozenset(
-    {"block_actions", "view_submission", "view_closed", "shortcut", "message_action", "block_suggestion"}
-)
+# Interactive payload types vpbot handles or acknowledges. No ``block_suggestion``: vpbot has
+# no external selects, and its ``value`` is text someone typed (Bolt would log it as unhandled).
+INTERACTIVE_TYPES = frozenset({"block_actions", "view_submission", "view_closed", "shortcut", "message_action"})
 
 
 @dataclass(frozen=True)
@@ -70,8 +69,12 @@ class SlackGate:
         signature = headers.get("x-slack-signature", "")
         if not timestamp or not signature:
             return Rejection(401, "unsigned")
-        if not timestamp.isdigit() or abs(self.clock() - int(timestamp)) > 60 * 5:
+        # Header values arrive as latin-1: "²" is a digit to isdigit() but not to int(), and
+        # hmac.compare_digest raises on non-ASCII text. Either would be a 500, not a 401.
+        if not timestamp.isascii() or not timestamp.isdigit() or abs(self.clock() - int(timestamp)) > 60 * 5:
             return Rejection(401, "stale")
+        if not signature.isascii():
+            return Rejection(401, "bad_signature")
         try:
             text = body.decode("utf-8")
         except UnicodeDecodeError:
@@ -110,7 +113,7 @@ def payload_shape(body: str, content_type: str) -> str | None:
 def _json_event_shape(body: str) -> str | None:
     try:
         data = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested too deeply
         return "malformed_json"
     if not isinstance(data, dict) or not isinstance(data.get("type"), str):
         return "missing_type"
@@ -150,9 +153,9 @@ def _form_shape(body: str) -> str | None:
 def _interactive_shape(raw: str) -> str | None:
     try:
         payload: Any = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):
         return "malformed_payload"
-    if not isinstance(payload, dict) or payload.get("type") not in INTERACTIVE_TYPES:
+    if not isinstance(payload, dict) or not isinstance(payload.get("type"), str) or payload["type"] not in INTERACTIVE_TYPES:
         return "unknown_payload_type"
     user = payload.get("user")
     if not isinstance(user, dict) or not isinstance(user.get("id"), str):
@@ -160,16 +163,20 @@ def _interactive_shape(raw: str) -> str | None:
     team = payload.get("team")
     if team is not None and not isinstance(team, dict):
         return "malformed_team"
+    if "view" in payload and not isinstance(payload["view"], dict):
+        return "malformed_view"  # Bolt reads view.get(...) for every payload type
     if payload["type"] in ("view_submission", "view_closed"):
         view = payload.get("view")
         if not isinstance(view, dict) or not isinstance(view.get("callback_id"), str):
             return "missing_view"
+        if not isinstance(view.get("type"), str):
+            return "missing_view_type"  # Bolt reads view["type"] on every view submission
         state = view.get("state", {})
         if not isinstance(state, dict) or not isinstance(state.get("values", {}), dict):
             return "malformed_state"
     if payload["type"] == "block_actions":
         actions = payload.get("actions")
-        if not isinstance(actions, list) or not all(
+        if not isinstance(actions, list) or not actions or not all(
             isinstance(a, dict) and isinstance(a.get("action_id"), str) for a in actions
         ):
             return "malformed_actions"

@@ -21,8 +21,9 @@ from plugins.slack.render import Renderer, read_values, split_action_id
 from plugins.slack.stores import EncryptingInstallationStore
 from vpbot.flows.core import Flows, Interaction, Kind, Mode
 from vpbot.flows.home import command_action
+from vpbot.flows.home_tab import home_tab
 from vpbot.flows.registry import build_flows
-from vpbot.services import tenants
+from vpbot.services import tenants, uninstall
 from vpbot.services.actor import Actor
 from vpbot.services.dedupe import remember_once
 from vpbot.services.uow import UnitOfWorkFactory
@@ -94,18 +95,29 @@ def register(app: App, uows: UnitOfWorkFactory, store: EncryptingInstallationSto
         locale = _tenant_language(uows, context)
         client.chat_postMessage(channel=event["channel"], text=t("chat.neutral_reply", locale))
 
+    @app.event("app_home_opened")
+    def home_opened(event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+        # A published view is visible without a click: content-free by construction (C2).
+        user = event.get("user")
+        if event.get("tab") != "home" or not isinstance(user, str) or not user:
+            return
+        tab = home_tab(uows, "slack", _tenant(context), user)
+        client.views_publish(user_id=user, view=Renderer(tab.locale, tab.timezone).home(tab.screen))
+
     @app.event("app_uninstalled")
     def uninstalled(context: BoltContext) -> None:
         _remove_tokens(store, context)
         with uows() as uow:
             external = tenant_external_id(context)
-            if external:
-                tenants.mark_uninstalled(uow, "slack", external)
+            tenant = tenants.mark_uninstalled(uow, "slack", external) if external else None
+            if tenant is not None:
+                uninstall.apply_uninstall_policy(uow, tenant.id)
             uow.commit()
 
     @app.event("tokens_revoked")
     def tokens_revoked(event: dict[str, Any], context: BoltContext) -> None:
-        if event.get("tokens", {}).get("bot"):
+        tokens = event.get("tokens")
+        if isinstance(tokens, dict) and tokens.get("bot"):
             _remove_tokens(store, context)
 
 
@@ -117,11 +129,12 @@ def _tenant(context: BoltContext) -> str:
 
 
 def _metadata(view: dict[str, Any] | None) -> dict[str, Any]:
-    if not view:
+    raw = view.get("private_metadata") if view else None
+    if not isinstance(raw, str) or not raw:  # Slack sends a string; anything else is junk
         return {}
     try:
-        data = json.loads(view.get("private_metadata") or "{}")
-    except ValueError:
+        data = json.loads(raw)
+    except (ValueError, RecursionError):
         return {}
     return data if isinstance(data, dict) else {}
 
@@ -145,9 +158,11 @@ def _run(
     if outcome.screen is None or outcome.mode is Mode.CLOSE:
         return
     payload = _renderer(actor).modal(outcome.screen)
-    if outcome.mode is Mode.UPDATE and view is not None and view.get("id"):
-        client.views_update(view_id=view["id"], view=payload)
-    elif outcome.mode is Mode.PUSH and view is not None:
+    # A click on the App Home tab (or a message) opens a modal; only a modal is updated or pushed on.
+    modal = view if view is not None and view.get("type") == "modal" else None
+    if outcome.mode is Mode.UPDATE and modal is not None and modal.get("id"):
+        client.views_update(view_id=modal["id"], view=payload)
+    elif outcome.mode is Mode.PUSH and modal is not None:
         client.views_push(trigger_id=trigger_id, view=payload)
     else:
         client.views_open(trigger_id=trigger_id, view=payload)

@@ -11,7 +11,9 @@ COMMAND = "/vertrouwenspersoon"
 BOT_SCOPES = (
     "commands",  # the /vertrouwenspersoon slash command
     "chat:write",  # content-free notifications in the app's DM
-    "im:history",  # to answer free text typed to the bot neutrally (never stored)
+    "im:history",  # to answer free text typed to the bot neutrally (never stored); and to
+    # check a DM for a notification before re-sending it after an unknown outcome
+    "im:write",  # to find that DM (conversations.open)
     "users:read",  # workspace admin/owner flag for the conflict-of-interest warning, time zone
 )
 BOT_EVENTS = ("app_home_opened", "app_uninstalled", "tokens_revoked", "message.im")

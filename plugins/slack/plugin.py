@@ -24,6 +24,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from plugins.slack.context import tenant_external_id
 from plugins.slack.gate import MAX_BODY_BYTES, ReplayGuard, SlackGate
 from plugins.slack.manifest import BOT_SCOPES
 from plugins.slack.stores import DatabaseOAuthStateStore, EncryptingInstallationStore
@@ -92,7 +93,14 @@ class SlackPlugin:
         if rejection is not None:
             log.info("slack request refused: %s (%s)", rejection.status, rejection.reason)
             return JSONResponse({"error": rejection.reason}, status_code=rejection.status)
-        bolt_request = BoltRequest(body=body.decode("utf-8"), query=dict(request.query_params), headers=headers)
+        try:
+            bolt_request = BoltRequest(body=body.decode("utf-8"), query=dict(request.query_params), headers=headers)
+        except Exception as exc:  # Bolt reads envelope fields (authorizations, team, …) unchecked
+            log.info("slack request refused: 400 (malformed_envelope, %s)", type(exc).__name__)
+            return JSONResponse({"error": "malformed_payload"}, status_code=400)
+        if not _names_a_workspace(bolt_request):
+            log.info("slack request refused: 400 (missing_team)")
+            return JSONResponse({"error": "missing_team"}, status_code=400)
         response = await run_in_threadpool(self.app.dispatch, bolt_request)
         return _to_starlette(response)
 
@@ -107,6 +115,22 @@ class SlackPlugin:
         assert self.app.oauth_flow is not None
         bolt_request = BoltRequest(body="", query=dict(request.query_params), headers=dict(request.headers))
         return _to_starlette(await run_in_threadpool(self.app.oauth_flow.handle_callback, bolt_request))
+
+
+_NO_WORKSPACE_TYPES = frozenset({"url_verification", "app_rate_limited"})
+
+
+def _names_a_workspace(request: BoltRequest) -> bool:
+    """Whether Bolt found the workspace (or org) the request is for, as the listeners need it.
+
+    Slack always says; a request that does not (or names it with something other than a
+    string) is malformed. Slack's own checks (``ssl_check``, URL verification) name none.
+    """
+    body = request.body
+    if body.get("ssl_check") == "1" or body.get("type") in _NO_WORKSPACE_TYPES:
+        return True
+    external = tenant_external_id(request.context)
+    return isinstance(external, str) and bool(external)
 
 
 async def _read_limited(request: Request) -> bytes | None:
@@ -136,9 +160,23 @@ def _to_starlette(response: BoltResponse) -> Response:
     out = Response(status_code=status, content=response.body, headers=headers)
     for cookie in response.cookies():
         for name, morsel in cookie.items():
+            # Keep Expires: Bolt deletes the state cookie with an Expires in the past.
             out.set_cookie(key=name, value=morsel.value, max_age=morsel.get("max-age") or None,
+                           expires=morsel.get("expires") or None,
                            path=morsel.get("path") or "/", secure=True, httponly=True)
     return out
+
+
+def _bolt_logger() -> logging.Logger:
+    """Bolt's framework logger, capped like the ``slack_bolt`` logger (DESIGN.md C6).
+
+    Without a logger of its own, Bolt sets every logger it creates to the *root* level, so
+    at ``VPBOT_LOG_LEVEL=DEBUG`` it logged whole response bodies — modals with notes and
+    messages. Its loggers copy this one's level instead.
+    """
+    logger = logging.getLogger("slack_bolt.App")
+    logger.setLevel(logging.getLogger("slack_bolt").getEffectiveLevel())
+    return logger
 
 
 def build_slack_plugin(settings: SlackSettings, uows: UnitOfWorkFactory) -> SlackPlugin:
@@ -152,6 +190,7 @@ def build_slack_plugin(settings: SlackSettings, uows: UnitOfWorkFactory) -> Slac
         raise_error_for_unhandled_request=False,
         # vpbot's gate verifies in front of Bolt (and Socket Mode needs no signature).
         request_verification_enabled=False,
+        logger=_bolt_logger(),
     )
     store: EncryptingInstallationStore | None = None
     try:

@@ -6,6 +6,7 @@ never inject formatting, mentions or links.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from vpbot.ui.screens import (
@@ -53,6 +54,30 @@ class Renderer(LabelRenderer):
             view["submit"] = self.plain(screen.submit_key, 24)
         view["close"] = self.plain(screen.close_key or "modal.close", 24)
         return view
+
+    def home(self, screen: Screen) -> dict[str, Any]:
+        """The ``view`` payload for ``views.publish``: the App Home tab.
+
+        A published view stays visible without a click, so only content-free screens may be
+        rendered here (DESIGN.md C2); :mod:`vpbot.ui.views.home_tab` builds the one there is.
+        """
+        return {
+            "type": "home",
+            "callback_id": screen.id,
+            "blocks": [block for b in screen.blocks for block in self.blocks(b)],
+        }
+
+    def chat(self, text: str, buttons: Sequence[Button]) -> list[dict[str, Any]]:
+        """The blocks of a content-free chat message: its text, then its buttons.
+
+        Each button's action id is the plain :class:`~vpbot.ui.actions.ActionId` and its value
+        the object reference token, so a click reaches the flows like any other button.
+        """
+        blocks = self._paragraphs(text, muted=False)
+        if buttons:
+            elements = [{**self.button(b), "action_id": b.action_id} for b in buttons]
+            blocks.append({"type": "actions", "elements": elements})
+        return blocks
 
     def blocks(self, block: Block) -> list[dict[str, Any]]:
         """One screen block as one or more Block Kit blocks."""

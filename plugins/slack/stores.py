@@ -137,6 +137,24 @@ class EncryptingInstallationStore(InstallationStore):
                     bot = refreshed
             return bot
 
+    def find_bot_for_tenant(self, tenant_id: str) -> Bot | None:
+        """The bot of a vpbot tenant, for scheduled sends; rotated like :meth:`find_bot`.
+
+        The tenant's installation row says whether it is an org-wide install (keyed by the
+        enterprise id) or a workspace one (keyed by the team, inside an org or not).
+        """
+        with self.uows() as uow:
+            row = uow.session.scalars(
+                select(InstallationRow)
+                .where(InstallationRow.platform == "slack", InstallationRow.tenant_id == tenant_id)
+                .order_by(InstallationRow.is_enterprise_install.desc())
+                .limit(1)
+            ).first()
+            if row is None:
+                return None
+            enterprise_id, team_id, is_org = row.enterprise_id or None, row.team_id or None, row.is_enterprise_install
+        return self.find_bot(enterprise_id=enterprise_id, team_id=team_id, is_enterprise_install=is_org)
+
     def find_installation(
         self,
         *,

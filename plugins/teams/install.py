@@ -8,8 +8,8 @@ their personal scope, and removes it again. So:
 - the personal conversation id is stored the first time it is seen, which is also when the
   welcome card is due;
 - the first person who installs the app in a tenant becomes its first vpbot admin;
-- when the last user of a tenant removes the app, the tenant is marked uninstalled (what
-  happens to its data then is the tenant's ``on_uninstall`` policy, applied by the core).
+- when the last user of a tenant removes the app, the tenant is marked uninstalled and its
+  ``on_uninstall`` data policy is applied (:mod:`vpbot.services.uninstall`).
 
 These functions work inside the caller's unit of work and never commit.
 """
@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from plugins.teams import references
 from plugins.teams.context import TeamsContext
-from vpbot.services import tenants
+from vpbot.services import tenants, uninstall
 from vpbot.services.actor import Actor
 from vpbot.services.uow import UnitOfWork
 
@@ -79,4 +79,5 @@ def remove(uow: UnitOfWork, context: TeamsContext) -> bool:
     if references.references_in_tenant(uow, tenant.id) > 0:
         return False
     tenants.mark_uninstalled(uow, PLATFORM, context.tenant_id)
+    uninstall.apply_uninstall_policy(uow, tenant.id)
     return True

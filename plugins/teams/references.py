@@ -52,7 +52,12 @@ def save_reference(
     service_url: str,
     conversation_id: str | None = None,
 ) -> ConversationRef:
-    """Record the latest ``service_url`` (and 1:1 conversation id, if given) for a person."""
+    """Record the latest ``service_url`` (and 1:1 conversation id, if given) for a person.
+
+    Runs for every activity a user sends; when nothing changed it writes nothing, so an
+    ordinary request stays a read-only transaction (``updated_at`` is when the reference
+    last changed).
+    """
     check_service_url(service_url)
     row = find_reference(uow, person_id)
     if row is None:
@@ -63,6 +68,8 @@ def save_reference(
         uow.session.flush()  # the row id is part of the encryption's associated data
     elif row.tenant_id != tenant_id:
         raise ValueError("conversation reference belongs to another tenant")
+    elif row.service_url == service_url and conversation_id is None:
+        return row  # nothing changed: no write (this runs for every activity a user sends)
     row.service_url = service_url
     row.updated_at = uow.now
     if conversation_id is not None:

@@ -254,7 +254,9 @@ class CardRenderer(LabelRenderer):
             element = {"type": "Input.Date"}
             chosen = value if isinstance(value, str) else (field.initial.isoformat() if field.initial else None)
         else:  # UserPicker: an Entra object id (see the module docstring)
-            element = {"type": "Input.Text", "regex": GUID_PATTERN, "maxLength": 36,
+            # Room for the spaces a pasted id often brings (GUID_PATTERN allows them; the
+            # server strips them): a limit of 36 would cut a pasted " <id> " short.
+            element = {"type": "Input.Text", "regex": GUID_PATTERN, "maxLength": 64,
                        "errorMessage": self.text("teams.user_picker.invalid")}
             chosen = value if isinstance(value, str) else None
         if chosen:

@@ -22,18 +22,20 @@ class SlackWorld:
     api: FakeSlackApi
     slack: SlackSender
     db_url: str
+    master_key: str = ""  # what the server encrypts with, for tests that seed through the services
 
 
 @pytest.fixture
 def slack_world(tmp_path: Path, db_url: str) -> Iterator[SlackWorld]:
+    master_key = generate_entry("e2e")
     with FakeSlackApi() as api:
         env = {
             "VPBOT_DATABASE_URL": db_url,
-            "VPBOT_MASTER_KEY": generate_entry("e2e"),
+            "VPBOT_MASTER_KEY": master_key,
             "SLACK_BOT_TOKEN": "xoxb-0000-1111-e2etokenvalue",
             "SLACK_SIGNING_SECRET": SIGNING_SECRET,
             "SLACK_API_URL": api.url,
             "VPBOT_LOG_LEVEL": "DEBUG",
         }
         with vpbot_serve(tmp_path, env) as server:
-            yield SlackWorld(server, api, SlackSender(server.base_url), db_url)
+            yield SlackWorld(server, api, SlackSender(server.base_url), db_url, master_key)

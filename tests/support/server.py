@@ -7,11 +7,13 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 import httpx
 
@@ -36,6 +38,33 @@ def clean_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     return env
 
 
+class _Drain:
+    """Reads a pipe to its end in a thread, so a chatty process (DEBUG logs) never blocks on
+    a full pipe buffer; the text so far is always available."""
+
+    def __init__(self, pipe: IO[str] | None) -> None:
+        self._chunks: list[str] = []
+        self._lock = threading.Lock()
+        self._thread = threading.Thread(target=self._read, args=(pipe,), daemon=True)
+        self._thread.start()
+
+    def _read(self, pipe: IO[str] | None) -> None:
+        if pipe is None:
+            return
+        for line in pipe:
+            with self._lock:
+                self._chunks.append(line)
+        pipe.close()
+
+    def text(self) -> str:
+        with self._lock:
+            return "".join(self._chunks)
+
+    def finish(self, timeout: float = 5) -> str:
+        self._thread.join(timeout)
+        return self.text()
+
+
 @dataclass
 class RunningServer:
     """A started ``vpbot serve`` process."""
@@ -44,17 +73,32 @@ class RunningServer:
     base_url: str
     started_at: float
     ready_after: float
+    stdout: _Drain | None = None
+    stderr: _Drain | None = None
+
+    def __post_init__(self) -> None:
+        if self.stdout is None:
+            self.stdout = _Drain(self.process.stdout)
+        if self.stderr is None:
+            self.stderr = _Drain(self.process.stderr)
+
+    def log_so_far(self) -> str:
+        """Everything written to stderr up to now (the process keeps running)."""
+        assert self.stderr is not None
+        return self.stderr.text()
 
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 10) -> tuple[int, str]:
         """Send ``sig``, wait, and return (exit code, everything written to stderr)."""
+        assert self.stdout is not None and self.stderr is not None
         if self.process.poll() is None:
             self.process.send_signal(sig)
         try:
-            _out, err = self.process.communicate(timeout=timeout)
+            self.process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             self.process.kill()
-            _out, err = self.process.communicate()
-        return self.process.returncode, err
+            self.process.wait()
+        self.stdout.finish()
+        return self.process.returncode, self.stderr.finish()
 
 
 @contextmanager
@@ -78,7 +122,9 @@ def vpbot_serve(
         deadline = started + wait
         while time.monotonic() < deadline:
             if process.poll() is not None:
-                raise RuntimeError(f"vpbot serve exited early: {process.communicate()[1]}")
+                process.wait()
+                assert server.stderr is not None
+                raise RuntimeError(f"vpbot serve exited early: {server.stderr.finish()}")
             try:
                 if httpx.get(base + "/healthz", timeout=0.5).status_code == 200:
                     server.ready_after = time.monotonic() - started

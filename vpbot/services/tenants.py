@@ -152,6 +152,15 @@ def identify(uow: UnitOfWork, tenant_id: str, platform_user_id: str, **facts: ob
     return actor_for(uow, person)
 
 
+def find_actor(uow: UnitOfWork, tenant_id: str, platform_user_id: str) -> Actor | None:
+    """The actor for a platform user already known in the tenant; ``None`` for anyone else.
+
+    Unlike :func:`identify` this creates nothing: for looking, not acting (the App Home tab).
+    """
+    person = _find_person(uow, tenant_id, platform_user_id)
+    return actor_for(uow, person) if person is not None else None
+
+
 def grant_first_admin(uow: UnitOfWork, tenant_id: str, person_id: str) -> bool:
     """Make ``person_id`` an admin if the tenant has none yet (the installing user)."""
     has_admin = uow.session.scalars(

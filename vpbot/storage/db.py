@@ -4,14 +4,23 @@ SQLite runs with WAL (readers don't block the writer), foreign keys, ``secure_de
 rows, such as shredded keys, are overwritten on disk) and a busy timeout. Transactions start
 with ``BEGIN IMMEDIATE`` so two writers never deadlock on a lock upgrade: the second one waits
 for the first, which is what makes the 50-way booking race deterministic on SQLite.
+
+Within one process the transactions also queue on a lock of the engine (:class:`_WriterQueue`)
+before ``BEGIN IMMEDIATE``: SQLite's busy handler makes a waiting connection sleep and retry
+with sleeps growing to 100 ms, so under many concurrent requests millisecond transactions
+waited seconds while the database sat idle between retries (see benchmarks/RESULTS.md). Other
+processes on the same file still wait through the busy timeout.
 """
 
 from __future__ import annotations
 
+import sqlite3
+import threading
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 
@@ -49,9 +58,71 @@ def _configure_sqlite(engine: Engine) -> None:
             cursor.execute(pragma)
         cursor.close()
 
-    @event.listens_for(engine, "begin")
-    def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    _WriterQueue(engine, SQLITE_BUSY_TIMEOUT_MS / 1000).install()
+
+
+class _WriterQueue:
+    """One SQLite transaction at a time per engine, handed over the moment the last one ends.
+
+    Taken in the ``begin`` event, before ``BEGIN IMMEDIATE``; given back after the DBAPI
+    commit or rollback has finished (the dialect's ``do_commit``/``do_rollback``, which the
+    pool's reset-on-return also calls), or when the holding connection is closed or
+    invalidated. A ``threading.Lock`` (not an ``RLock``), so whichever thread finishes the
+    connection may release it. Waiting longer than the busy timeout fails the way a busy
+    database does: ``OperationalError`` ("database is locked").
+    """
+
+    def __init__(self, engine: Engine, timeout: float) -> None:
+        self.engine = engine
+        self.timeout = timeout
+        self._lock = threading.Lock()
+        self._holder: object | None = None  # the DBAPI connection in a transaction
+
+    def install(self) -> None:
+        dialect = self.engine.dialect
+        commit, rollback = dialect.do_commit, dialect.do_rollback
+
+        def do_commit(connection: Any) -> None:
+            try:
+                commit(connection)
+            finally:
+                self.release(connection)
+
+        def do_rollback(connection: Any) -> None:
+            try:
+                rollback(connection)
+            finally:
+                self.release(connection)
+
+        dialect.do_commit = do_commit  # type: ignore[method-assign]
+        dialect.do_rollback = do_rollback  # type: ignore[method-assign]
+        event.listen(self.engine, "begin", self.begin)
+        for name in ("close", "invalidate", "soft_invalidate", "detach"):
+            event.listen(self.engine, name, self._released_by_pool)
+
+    def begin(self, connection: Any) -> None:
+        raw = connection.connection.dbapi_connection
+        if raw is self._holder:  # the same DBAPI connection again: SQLite refuses it, as before
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            return
+        if not self._lock.acquire(timeout=self.timeout):
+            raise OperationalError("BEGIN IMMEDIATE", None, sqlite3.OperationalError("database is locked"))
+        self._holder = raw
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            self.release(raw)
+            raise
+
+    def release(self, connection: Any) -> None:
+        """Give the lock back if ``connection`` (pooled or DBAPI) holds it."""
+        raw = getattr(connection, "dbapi_connection", connection)
+        if raw is not None and raw is self._holder:
+            self._holder = None
+            self._lock.release()
+
+    def _released_by_pool(self, dbapi_connection: Any, *_args: Any) -> None:
+        self.release(dbapi_connection)
 
 
 def is_postgres(engine: Engine) -> bool:

@@ -1,0 +1,131 @@
+"""SQLite transactions of one process queue on the engine's writer lock, and always give it back.
+
+The lock replaces SQLite's sleep-and-retry busy handler inside the process (which turned
+millisecond transactions into multi-second waits under concurrent requests). A lock that was
+not given back would stop every later transaction, so each way a transaction can end is
+checked: commit, rollback, an exception, a connection closed without either, an
+invalidated connection.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, func, insert, select, text
+
+from vpbot.storage.db import make_engine
+from vpbot.storage.models import ProcessedEvent
+from vpbot.services.clock import Clock
+
+
+@pytest.fixture
+def sqlite(tmp_path: Path, sqlite_template: Path) -> Engine:
+    path = tmp_path / "queue.db"
+    path.write_bytes(sqlite_template.read_bytes())
+    engine = make_engine(f"sqlite:///{path}")
+    yield engine
+    engine.dispose()
+
+
+def in_other_thread(call: Callable[[], None], timeout: float = 5.0) -> None:
+    """Run ``call`` in another thread; fail if it does not finish (the lock was kept)."""
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            call()
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(timeout)
+    assert not thread.is_alive(), "another transaction could not begin: the writer lock was not given back"
+    assert errors == []
+
+
+def assert_free(engine: Engine) -> None:
+    def write() -> None:
+        with engine.begin() as connection:
+            connection.execute(text("SELECT 1"))
+
+    in_other_thread(write)
+
+
+def test_many_threads_all_commit_in_turn(sqlite: Engine) -> None:
+    now = Clock().now()
+
+    def writer(n: int) -> None:
+        for i in range(10):
+            with sqlite.begin() as connection:
+                connection.execute(insert(ProcessedEvent).values(event_id=f"t{n}-{i}", received_at=now))
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    with sqlite.connect() as connection:
+        assert connection.scalar(select(func.count()).select_from(ProcessedEvent)) == 200
+
+
+def test_the_lock_is_given_back_however_a_transaction_ends(sqlite: Engine) -> None:
+    with sqlite.begin() as connection:
+        connection.execute(text("SELECT 1"))
+    assert_free(sqlite)
+
+    connection = sqlite.connect()
+    connection.execute(text("SELECT 1"))
+    connection.rollback()
+    assert_free(sqlite)
+    connection.close()
+
+    with pytest.raises(RuntimeError), sqlite.begin() as connection:
+        connection.execute(text("SELECT 1"))
+        raise RuntimeError("use case failed")
+    assert_free(sqlite)
+
+    connection = sqlite.connect()  # closed inside a transaction: the pool rolls it back
+    connection.execute(text("SELECT 1"))
+    connection.close()
+    assert_free(sqlite)
+
+    connection = sqlite.connect()
+    connection.execute(text("SELECT 1"))
+    connection.invalidate()
+    assert_free(sqlite)
+    connection.close()
+
+
+def test_a_failed_statement_inside_a_transaction_still_releases(sqlite: Engine) -> None:
+    with pytest.raises(Exception), sqlite.begin() as connection:  # noqa: B017 - any DB error
+        connection.execute(text("SELECT * FROM no_such_table"))
+    assert_free(sqlite)
+
+
+def test_a_second_transaction_waits_for_the_first(sqlite: Engine) -> None:
+    now = Clock().now()
+    order: list[str] = []
+    first = sqlite.connect()
+    first.execute(insert(ProcessedEvent).values(event_id="first", received_at=now))
+    waiting = threading.Event()
+
+    def second() -> None:
+        waiting.set()
+        with sqlite.begin() as connection:
+            order.append("second began")
+            connection.execute(insert(ProcessedEvent).values(event_id="second", received_at=now))
+
+    thread = threading.Thread(target=second, daemon=True)
+    thread.start()
+    waiting.wait(5)
+    thread.join(0.3)
+    assert thread.is_alive(), "the second transaction began while the first was open"
+    order.append("first committed")
+    first.commit()
+    first.close()
+    thread.join(5)
+    assert order == ["first committed", "second began"]
