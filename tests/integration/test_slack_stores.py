@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 from datetime import timedelta
 
 from slack_sdk import WebClient
@@ -14,7 +13,7 @@ from sqlalchemy import Engine, select
 from plugins.slack.stores import DatabaseOAuthStateStore, EncryptingInstallationStore
 from tests.support.core import uow_factory
 from tests.support.fake_slack import FakeSlackApi
-from tests.support.http_fakes import RecordedCall, Reply
+from tests.support.slack_rotation import SingleUseRefresh
 from vpbot.services import tenants
 from vpbot.services.actor import Role
 from vpbot.storage.models import Installation as InstallationRow
@@ -81,24 +80,9 @@ def test_oauth_state_is_single_use_and_expires(engine: Engine) -> None:
 
 def test_token_rotation_is_serialised_across_threads(engine: Engine) -> None:
     """Refresh tokens are single-use: 8 concurrent lookups rotate exactly once."""
-    refreshes: list[str] = []
     lock = threading.Lock()
-
-    def oauth_access(call: RecordedCall) -> Reply:
-        refresh_token = call.params.get("refresh_token", "")
-        with lock:
-            reused = refresh_token in refreshes
-            refreshes.append(refresh_token)
-            n = len(refreshes)
-        if reused:
-            return Reply(200, {"ok": False, "error": "invalid_refresh_token"})
-        time.sleep(0.05)  # widen the race window
-        return Reply(200, {"ok": True, "token_type": "bot", "access_token": f"xoxe.xoxb-new-{n}",
-                           "refresh_token": f"xoxe-1-refresh-{n}", "expires_in": 43200,
-                           "team": {"id": "T1"}, "bot_user_id": "UBOT"})
-
     with FakeSlackApi() as api:
-        api.handlers["oauth.v2.access"] = oauth_access
+        oauth = SingleUseRefresh(api)
         uows = uow_factory(engine)
         rotator = TokenRotator(client_id="1.2", client_secret="s", client=WebClient(base_url=api.url))
         store = EncryptingInstallationStore(uows, rotator=rotator)
@@ -119,5 +103,5 @@ def test_token_rotation_is_serialised_across_threads(engine: Engine) -> None:
             thread.start()
         for thread in threads:
             thread.join()
-    assert refreshes == ["xoxe-1-refresh-0"], "exactly one rotation, never a reused refresh token"
+    assert oauth.refreshes == ["xoxe-1-refresh-0"], "exactly one rotation, never a reused refresh token"
     assert tokens == ["xoxe.xoxb-new-1"] * 8
