@@ -15,7 +15,7 @@ from vpbot.crypto.keyring import generate_entry
 from vpbot.dispatch.jobs import RETENTION_JOB, run_retention
 from vpbot.dispatch.locks import singleton
 from vpbot.storage.db import is_postgres
-from vpbot.storage.models import Case, OutboxItem
+from vpbot.storage.models import Case, OutboxItem, ProcessedEvent
 
 
 def _closed_case_due(engine: Engine) -> tuple[World, str]:
@@ -34,6 +34,8 @@ def test_retention_job_purges_due_cases_and_prunes_old_outbox_rows(engine: Engin
         uow.session.add(OutboxItem(tenant_id=world.tenant_id, kind="new_message", payload={},
                                    status="sent", due_at=uow.now - timedelta(days=60),
                                    created_at=uow.now - timedelta(days=60)))
+        uow.session.add(ProcessedEvent(event_id="old", received_at=uow.now - timedelta(hours=2)))
+        uow.session.add(ProcessedEvent(event_id="recent", received_at=uow.now))
         uow.commit()
     report = run_retention(engine, world.make)
     assert report is not None and report.purged == 1
@@ -42,6 +44,8 @@ def test_retention_job_purges_due_cases_and_prunes_old_outbox_rows(engine: Engin
         assert purged is not None and purged.status == "purged"
         old_sent = uow.session.scalar(select(func.count()).select_from(OutboxItem).where(OutboxItem.status == "sent"))
         assert old_sent == 0
+        remembered = set(uow.session.scalars(select(ProcessedEvent.event_id)))
+        assert remembered == {"recent"}, "request/event keys older than an hour are forgotten"
 
 
 def test_only_one_process_runs_the_retention_job(engine: Engine) -> None:

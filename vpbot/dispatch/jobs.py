@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 
 from vpbot.dispatch.locks import singleton
 from vpbot.services import outbox
+from vpbot.services.dedupe import prune_remembered
 from vpbot.services.retention import PurgeReport, purge_due
 from vpbot.services.uow import UnitOfWorkFactory
 
@@ -37,6 +38,7 @@ def run_retention(engine: Engine, uows: UnitOfWorkFactory) -> PurgeReport | None
         with uows() as uow:
             report = purge_due(uow, uow.now)
             pruned = outbox.prune_finished(uow.session, uow.now - OUTBOX_KEEP)
+            prune_remembered(uow.session, uow.now)
             uow.commit()
         log.info("retention: purged %s, warned %s, held %s, outbox rows pruned %s",
                  report.purged, report.warned, report.held, pruned)
