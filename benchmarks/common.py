@@ -124,6 +124,27 @@ class Child:
                 self.process.wait()
 
 
+# CPUs the servers under test may run on (``--pin``); None: wherever the kernel puts them.
+SERVER_CPUS: set[int] | None = None
+
+
+def pin_servers() -> tuple[set[int], set[int]]:
+    """Give the servers under test the last CPU and this process (load generator, fakes) the
+    others, so the two do not take turns on one core. Returns (driver CPUs, server CPUs)."""
+    global SERVER_CPUS
+    cpus = sorted(os.sched_getaffinity(0))
+    if len(cpus) < 2:
+        raise RuntimeError("--pin needs at least two CPUs")
+    SERVER_CPUS = {cpus[-1]}
+    os.sched_setaffinity(0, set(cpus[:-1]))
+    return set(cpus[:-1]), SERVER_CPUS
+
+
+def _pinned() -> None:  # runs in the child before exec, so every thread it starts inherits it
+    if SERVER_CPUS is not None:
+        os.sched_setaffinity(0, SERVER_CPUS)
+
+
 def start_child(
     name: str, argv: list[str], env: Mapping[str, str], cwd: Path, ready_path: str, *, port: int | None = None,
     timeout: float = 30.0,
@@ -131,13 +152,14 @@ def start_child(
     """Start ``argv`` (which must listen on ``port``) and wait until ``ready_path`` answers 200.
 
     ``ready_after`` is the time from spawning the process to the first 200, polled every 10 ms.
+    With :func:`pin_servers` called first, the child runs on the servers' CPU.
     """
     port = port or free_port()
     log_path = cwd / f"{name}.log"
     log: IO[bytes] = open(log_path, "wb")  # noqa: SIM115 - closed with the process
     started = time.perf_counter()
     process = subprocess.Popen([a.replace("{port}", str(port)) for a in argv], cwd=cwd, env=clean_env(env),
-                               stdout=log, stderr=subprocess.STDOUT)
+                               stdout=log, stderr=subprocess.STDOUT, preexec_fn=_pinned)
     log.close()
     child = Child(name, process, f"http://127.0.0.1:{port}", log_path, started)
     deadline = started + timeout

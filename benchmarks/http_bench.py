@@ -6,9 +6,9 @@ request's ``trigger_id`` — the moment the person sees the modal. Teams: a ``ta
 invoke with a valid RS256 token goes to ``POST /api/messages``; the dialog is in the HTTP
 answer, so the request is done when the answer arrived.
 
-Closed loop: N clients (httpx.AsyncClient, loopback only), each with its own user, send one
-request, wait until it is done, send the next — until the request budget or the time budget
-of the level is spent. vpbot and its baseline run side by side and are measured alternately
+Closed loop: N clients (each with its own user and its own keep-alive connection, loopback
+only; see ``lean_http``) send one request, wait until it is done, send the next — until the
+request budget or the time budget of the level is spent. vpbot and its baseline run side by side and are measured alternately
 at each concurrency level, so a change in the machine's load hits both alike.
 """
 
@@ -17,33 +17,35 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import math
+import os
 import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 from urllib.parse import urlencode
 
-import httpx
 from slack_sdk.signature import SignatureVerifier
 
-from benchmarks.common import REPO, Child, median, percentile, start_child
-from tests.support.databases import migrated_sqlite_template
+from benchmarks.common import REPO, Child, median, percentile, postgres_url, start_child
+from benchmarks.lean_http import ClientConnections, HttpError
+from tests.support.databases import migrated_sqlite_template, postgres_schema
 from tests.support.fake_slack import TEAM_ID, FakeSlackApi
 from tests.support.http_fakes import RecordedCall, Reply
 from tests.support.teams_fakes import (
     APP_ID,
-    BOT_SCOPE,
     HOME_TENANT,
     ISSUER,
-    LOGIN_URL,
     FakeConnector,
     OpenIdServer,
     activity,
     mint_token,
+    teams_env,
 )
 from vpbot.crypto.keyring import generate_entry
 
@@ -51,6 +53,7 @@ SIGNING_SECRET = "bench-signing-secret-0123456789abcdef"
 BOT_TOKEN = "xoxb-0000-1111-benchtokenvalue"
 VPBOT = [sys.executable, "-m", "vpbot.cli", "serve", "--port", "{port}"]
 VPBOT_TARGET = "vpbot"
+VPBOT_POSTGRES = "vpbot, PostgreSQL"
 BARE_BOLT = "bare Bolt"
 BARE_BOLT_5 = "bare Bolt, 5 threads"
 BARE_TEAMS = "bare Teams SDK"
@@ -76,6 +79,8 @@ class LoadResult:
     latencies: list[float] = field(default_factory=list)  # seconds, one per completed request
     errors: int = 0
     seconds: float = 0.0
+    server_cpu: float = math.nan  # CPU seconds the app's process used during the level
+    driver_cpu: float = math.nan  # CPU seconds of this process: the load generator and the fakes
 
     @property
     def done(self) -> int:
@@ -93,15 +98,43 @@ class LoadResult:
     def throughput(self) -> float:
         return self.done / self.seconds if self.seconds else 0.0
 
+    @property
+    def server_cpu_ms(self) -> float:
+        """The app's CPU time per completed request (what bounds its throughput)."""
+        return self.server_cpu / self.done * 1000 if self.done else math.nan
+
+    @property
+    def driver_cpu_ms(self) -> float:
+        """The load generator's and the fakes' CPU time per completed request."""
+        return self.driver_cpu / self.done * 1000 if self.done else math.nan
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """User + system CPU time of process ``pid`` so far (Linux ``/proc``; NaN elsewhere)."""
+    try:
+        after_name = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(after_name[11]) + int(after_name[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return math.nan
+
 
 # --------------------------------------------------------------------------- the closed loop
 
-Request = Callable[[int, int], Awaitable[float]]
-"""``request(client, n)``: send request ``n`` as client ``client``; its latency in seconds."""
+class Request(Protocol):
+    """One kind of request to one app."""
+
+    async def __call__(self, client: int, n: int) -> float:
+        """Send request ``n`` as client ``client``; its latency in seconds."""
+
+    async def close(self) -> None:
+        """Close the clients' connections."""
 
 
-async def closed_loop(request: Request, level: Level, result: LoadResult) -> LoadResult:
+async def closed_loop(request: Request, level: Level, result: LoadResult, pid: int | None = None) -> LoadResult:
+    """Run ``level`` against one app (process ``pid``, for its CPU time) into ``result``."""
     counter = itertools.count()
+    server_cpu = process_cpu_seconds(pid) if pid is not None else math.nan
+    driver_cpu = time.process_time()
     started = time.perf_counter()
     deadline = started + level.seconds
 
@@ -117,14 +150,15 @@ async def closed_loop(request: Request, level: Level, result: LoadResult) -> Loa
                 if result.errors <= 3:
                     print(f"  {result.target} error: {type(exc).__name__}: {exc}", flush=True)
 
-    await asyncio.gather(*(client(i) for i in range(level.concurrency)))
-    result.seconds = time.perf_counter() - started
+    try:
+        await asyncio.gather(*(client(i) for i in range(level.concurrency)))
+    finally:
+        result.seconds = time.perf_counter() - started
+        await request.close()
+    result.driver_cpu = time.process_time() - driver_cpu
+    if pid is not None:
+        result.server_cpu = process_cpu_seconds(pid) - server_cpu
     return result
-
-
-def http_client(concurrency: int) -> httpx.AsyncClient:
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    return httpx.AsyncClient(limits=limits, timeout=30.0)
 
 
 # --------------------------------------------------------------------------- Slack
@@ -169,11 +203,10 @@ def _resolve(future: asyncio.Future[float], value: float) -> None:
 class SlackLoad:
     """Signed slash commands from one user per client; done at the matching views.open."""
 
-    def __init__(self, api: TimedSlackApi, target: str, base_url: str, http: httpx.AsyncClient) -> None:
+    def __init__(self, api: TimedSlackApi, target: str, base_url: str) -> None:
         self.api = api
         self.target = target
-        self.url = base_url + "/slack/events"
-        self.http = http
+        self.connections = ClientConnections(base_url)
         self.verifier = SignatureVerifier(SIGNING_SECRET)
         self.run = uuid.uuid4().hex[:8]
         # Unique across levels: the same body and timestamp twice would be a replay (401).
@@ -193,15 +226,22 @@ class SlackLoad:
         }
         opened = self.api.expect(trigger)
         sent = time.perf_counter()
-        response = await self.http.post(self.url, content=body.encode(), headers=headers)
-        if response.status_code != 200:
+        try:
+            status, _ = await self.connections[client].post("/slack/events", body.encode(), headers)
+        except HttpError:
             self.api.waiters.pop(trigger, None)
-            raise RuntimeError(f"HTTP {response.status_code}")
+            raise
+        if status != 200:
+            self.api.waiters.pop(trigger, None)
+            raise RuntimeError(f"HTTP {status}")
         try:
             arrived = await asyncio.wait_for(opened, timeout=10)
         finally:
             self.api.waiters.pop(trigger, None)
         return arrived - sent
+
+    async def close(self) -> None:
+        await self.connections.close()
 
 
 # --------------------------------------------------------------------------- Teams
@@ -210,11 +250,10 @@ class SlackLoad:
 class TeamsLoad:
     """``task/fetch`` invokes (no data: the menu), one user per client; done at the answer."""
 
-    def __init__(self, target: str, base_url: str, service_url: str, http: httpx.AsyncClient) -> None:
+    def __init__(self, target: str, base_url: str, service_url: str) -> None:
         self.target = target
-        self.url = base_url + "/api/messages"
         self.service_url = service_url
-        self.http = http
+        self.connections = ClientConnections(base_url)
         # One token for all requests, as the Bot Framework reuses its token for an hour.
         self.headers = {"authorization": f"Bearer {mint_token(service_url)}", "content-type": "application/json"}
         self.sequence = itertools.count()
@@ -228,11 +267,14 @@ class TeamsLoad:
         )
         content = json.dumps(body).encode()
         sent = time.perf_counter()
-        response = await self.http.post(self.url, content=content, headers=self.headers)
+        status, answer = await self.connections[client].post("/api/messages", content, self.headers)
         elapsed = time.perf_counter() - sent
-        if response.status_code != 200 or response.json().get("task", {}).get("type") != "continue":
-            raise RuntimeError(f"HTTP {response.status_code}: {response.text[:80]}")
+        if status != 200 or json.loads(answer).get("task", {}).get("type") != "continue":
+            raise RuntimeError(f"HTTP {status}: {answer[:80]!r}")
         return elapsed
+
+    async def close(self) -> None:
+        await self.connections.close()
 
 
 # --------------------------------------------------------------------------- the servers
@@ -248,24 +290,23 @@ class Servers:
     bare_bolt_default: Child  # Bolt's default 5-thread listener executor
     bare_teams: Child
     vpbot_baseline: Child | None = None  # vpbot serve from an earlier commit
+    vpbot_postgres: Child | None = None  # vpbot serve on PostgreSQL (when one is configured)
 
 
-def start_vpbot(name: str, workdir: Path, api: TimedSlackApi, openid: OpenIdServer, source: Path = REPO) -> Child:
-    """``vpbot serve`` from ``source`` (Slack single-workspace and Teams, its own SQLite file)."""
-    database = migrated_sqlite_template(workdir / f"{name}.db") if source == REPO else workdir / f"{name}.db"
+def start_vpbot(name: str, workdir: Path, api: TimedSlackApi, openid: OpenIdServer, source: Path = REPO,
+                database_url: str | None = None) -> Child:
+    """``vpbot serve`` from ``source`` (Slack single-workspace and Teams) on ``database_url``
+    (a migrated database), or on its own SQLite file."""
+    if database_url is None:
+        database = migrated_sqlite_template(workdir / f"{name}.db") if source == REPO else workdir / f"{name}.db"
+        database_url = f"sqlite:///{database}"
     env = {
-        "VPBOT_DATABASE_URL": f"sqlite:///{database}",
+        "VPBOT_DATABASE_URL": database_url,
         "VPBOT_MASTER_KEY": generate_entry("bench"),
         "SLACK_BOT_TOKEN": BOT_TOKEN,
         "SLACK_SIGNING_SECRET": SIGNING_SECRET,
         "SLACK_API_URL": api.url,
-        "VPBOT_TEAMS_APP_ID": APP_ID,
-        "VPBOT_TEAMS_APP_SECRET": "bench-app-secret-value",
-        "VPBOT_TEAMS_TENANT_ID": HOME_TENANT,
-        "VPBOT_TEAMS_LOGIN_URL": LOGIN_URL,
-        "VPBOT_TEAMS_OPENID_METADATA_URL": openid.metadata_url,
-        "VPBOT_TEAMS_TOKEN_ISSUER": ISSUER,
-        "VPBOT_TEAMS_BOT_SCOPE": BOT_SCOPE,
+        **teams_env(openid),
         # PYTHONPATH comes before the editable install: ``source`` is what runs.
         "PYTHONPATH": str(source),
     }
@@ -282,6 +323,11 @@ def servers(workdir: Path, baseline: Path | None = None) -> Iterator[Servers]:
         connector = stack.enter_context(FakeConnector())
         vpbot = start_vpbot("vpbot", workdir, api, openid)
         stack.callback(vpbot.stop)
+        on_postgres = None
+        if (pg := postgres_url()) is not None:
+            on_postgres = start_vpbot("vpbot-postgres", workdir, api, openid,
+                                      database_url=stack.enter_context(postgres_schema(pg)))
+            stack.callback(on_postgres.stop)
         earlier = None
         if baseline is not None:
             earlier = start_vpbot("vpbot-baseline", workdir, api, openid, baseline)
@@ -299,7 +345,7 @@ def servers(workdir: Path, baseline: Path | None = None) -> Iterator[Servers]:
             "--tenant-id", HOME_TENANT, "--openid-metadata-url", openid.metadata_url, "--issuer", ISSUER,
         ], {}, workdir, "/openapi.json")
         stack.callback(bare_teams.stop)
-        yield Servers(api, openid, connector, vpbot, bare_bolt, bare_bolt_default, bare_teams, earlier)
+        yield Servers(api, openid, connector, vpbot, bare_bolt, bare_bolt_default, bare_teams, earlier, on_postgres)
 
 
 # --------------------------------------------------------------------------- running it
@@ -311,34 +357,47 @@ async def _measure(servers: Servers, levels: tuple[Level, ...], platforms: tuple
     most = max(level.concurrency for level in levels)
     service_url = servers.connector.service_url("emea")
     api = servers.slack_api
-    async with http_client(most) as http:
-        targets: list[tuple[str, str, Request]] = []
-        if "slack" in platforms:
-            targets.append(("slack", VPBOT_TARGET, SlackLoad(api, "vpbot", servers.vpbot.base_url, http)))
-            if servers.vpbot_baseline is not None:
-                targets.append(("slack", baseline_label,
-                                SlackLoad(api, "vpbot0", servers.vpbot_baseline.base_url, http)))
-            targets += [("slack", BARE_BOLT, SlackLoad(api, "bare", servers.bare_bolt.base_url, http)),
-                        ("slack", BARE_BOLT_5, SlackLoad(api, "bare5", servers.bare_bolt_default.base_url, http))]
-        if "teams" in platforms:
-            targets.append(("teams", VPBOT_TARGET, TeamsLoad("vpbot", servers.vpbot.base_url, service_url, http)))
-            if servers.vpbot_baseline is not None:
-                targets.append(("teams", baseline_label,
-                                TeamsLoad("vpbot0", servers.vpbot_baseline.base_url, service_url, http)))
-            targets.append(("teams", BARE_TEAMS, TeamsLoad("bare", servers.bare_teams.base_url, service_url, http)))
-        # Warm-up (not counted): every user twice, so vpbot registers them and every code
-        # path, pool and cache is warm on both sides.
-        for platform_name, target, request in targets:
-            warm = await closed_loop(request, Level(min(10, most), most * 2, 60), LoadResult(platform_name, target, 0))
-            if warm.errors:
-                raise RuntimeError(f"{platform_name}/{target}: {warm.errors} errors during warm-up")
-        for level in levels:
-            for platform_name, target, request in targets:
-                result = await closed_loop(request, level, LoadResult(platform_name, target, level.concurrency))
-                print(f"  {platform_name:5} {target:22} c={level.concurrency:<3} n={result.done:<5} "
-                      f"p50 {result.p50_ms:7.1f} ms  p99 {result.p99_ms:7.1f} ms  {result.throughput:6.1f}/s"
-                      f"{f'  errors {result.errors}' if result.errors else ''}", flush=True)
-                results.append(result)
+    targets: list[tuple[str, str, Request, Child]] = []
+    if "slack" in platforms:
+        targets.append(("slack", VPBOT_TARGET, SlackLoad(api, "vpbot", servers.vpbot.base_url), servers.vpbot))
+        if servers.vpbot_baseline is not None:
+            targets.append(("slack", baseline_label, SlackLoad(api, "vpbot0", servers.vpbot_baseline.base_url),
+                            servers.vpbot_baseline))
+        if servers.vpbot_postgres is not None:
+            targets.append(("slack", VPBOT_POSTGRES, SlackLoad(api, "vpbotpg", servers.vpbot_postgres.base_url),
+                            servers.vpbot_postgres))
+        targets += [
+            ("slack", BARE_BOLT, SlackLoad(api, "bare", servers.bare_bolt.base_url), servers.bare_bolt),
+            ("slack", BARE_BOLT_5, SlackLoad(api, "bare5", servers.bare_bolt_default.base_url),
+             servers.bare_bolt_default),
+        ]
+    if "teams" in platforms:
+        targets.append(("teams", VPBOT_TARGET, TeamsLoad("vpbot", servers.vpbot.base_url, service_url),
+                        servers.vpbot))
+        if servers.vpbot_baseline is not None:
+            targets.append(("teams", baseline_label,
+                            TeamsLoad("vpbot0", servers.vpbot_baseline.base_url, service_url),
+                            servers.vpbot_baseline))
+        if servers.vpbot_postgres is not None:
+            targets.append(("teams", VPBOT_POSTGRES, TeamsLoad("vpbotpg", servers.vpbot_postgres.base_url, service_url),
+                            servers.vpbot_postgres))
+        targets.append(("teams", BARE_TEAMS, TeamsLoad("bare", servers.bare_teams.base_url, service_url),
+                        servers.bare_teams))
+    # Warm-up (not counted): every user twice, so vpbot registers them and every code
+    # path, pool and cache is warm on both sides.
+    for platform_name, target, request, child in targets:
+        warm = await closed_loop(request, Level(min(10, most), most * 2, 60), LoadResult(platform_name, target, 0))
+        if warm.errors:
+            raise RuntimeError(f"{platform_name}/{target}: {warm.errors} errors during warm-up:\n{child.log_tail()}")
+    for level in levels:
+        for platform_name, target, request, child in targets:
+            result = await closed_loop(request, level, LoadResult(platform_name, target, level.concurrency),
+                                       child.process.pid)
+            print(f"  {platform_name:5} {target:22} c={level.concurrency:<3} n={result.done:<5} "
+                  f"p50 {result.p50_ms:7.1f} ms  p99 {result.p99_ms:7.1f} ms  {result.throughput:6.1f}/s  "
+                  f"CPU/req app {result.server_cpu_ms:4.1f} ms, load+fakes {result.driver_cpu_ms:4.1f} ms"
+                  f"{f'  errors {result.errors}' if result.errors else ''}", flush=True)
+            results.append(result)
     return results
 
 
@@ -352,8 +411,7 @@ def run(
         results = asyncio.run(_measure(running, levels, platforms, baseline_label))
         problems = [f"invalid view: {e}" for e in running.slack_api.view_errors]
         children = [running.vpbot, running.bare_bolt, running.bare_bolt_default, running.bare_teams]
-        if running.vpbot_baseline is not None:
-            children.append(running.vpbot_baseline)
+        children += [c for c in (running.vpbot_baseline, running.vpbot_postgres) if c is not None]
         for child in children:
             if "Traceback" in child.log_path.read_text(errors="replace"):
                 problems.append(f"{child.name} logged a traceback:\n{child.log_tail()}")
@@ -361,9 +419,9 @@ def run(
 
 
 def pairs(results: list[LoadResult]) -> Iterator[tuple[LoadResult, LoadResult]]:
-    """(vpbot, baseline) per platform and concurrency."""
+    """(vpbot, baseline) per platform, concurrency and database vpbot ran on."""
     for result in results:
-        if result.target == VPBOT_TARGET:
+        if result.target in (VPBOT_TARGET, VPBOT_POSTGRES):
             baseline = next(r for r in results if r.platform == result.platform
                             and r.concurrency == result.concurrency and r.target in (BARE_BOLT, BARE_TEAMS))
             yield result, baseline

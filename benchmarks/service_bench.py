@@ -21,7 +21,8 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, time as wall_time, timedelta, timezone
+from datetime import datetime, timedelta, timezone
+from datetime import time as wall_time
 from pathlib import Path
 
 from sqlalchemy import Engine, func, select
@@ -29,9 +30,13 @@ from sqlalchemy import Engine, func, select
 from benchmarks.common import REPO, median, percentile, postgres_url, start_child
 from tests.support.booking import WORKDAYS, World, add_adviser, make_world
 from tests.support.core import T0
-from tests.support.databases import migrated_sqlite_template, postgres_schema, truncate_all
+from tests.support.databases import (
+    migrated_sqlite_template,
+    postgres_schema,
+    truncate_all,
+)
 from tests.support.fake_slack import FakeSlackApi
-from tests.support.teams_fakes import APP_ID, BOT_SCOPE, HOME_TENANT, ISSUER, LOGIN_URL, OpenIdServer
+from tests.support.teams_fakes import OpenIdServer, teams_env
 from vpbot.crypto.keyring import generate_entry
 from vpbot.domain import availability
 from vpbot.domain.availability import AdviserSchedule, Busy, WeeklyWindow
@@ -162,13 +167,7 @@ def booking_rate(url: str, database: str, threads: int, count: int) -> BookingRe
                 failures.append(exc)
 
         parts = [jobs[i::threads] for i in range(threads)]
-        pool = [threading.Thread(target=worker, args=(part,)) for part in parts]
-        started = time.perf_counter()
-        for thread in pool:
-            thread.start()
-        for thread in pool:
-            thread.join()
-        seconds = time.perf_counter() - started
+        seconds = _run_threads([threading.Thread(target=worker, args=(part,)) for part in parts])
         if failures:
             raise RuntimeError(f"{database}: a booking failed") from failures[0]
         with engine.connect() as connection:
@@ -376,13 +375,7 @@ def sqlite_writers(url: str, label: str, engine: Engine, threads: int, per_threa
             with lock:
                 latencies.append(time.perf_counter() - began)
 
-    pool = [threading.Thread(target=worker) for _ in range(threads)]
-    started = time.perf_counter()
-    for thread in pool:
-        thread.start()
-    for thread in pool:
-        thread.join()
-    seconds = time.perf_counter() - started
+    seconds = _run_threads([threading.Thread(target=worker) for _ in range(threads)])
     engine.dispose()
     return WriterResult(label, threads, latencies, seconds)
 
@@ -408,10 +401,7 @@ def startup(runs: int, pg: str | None) -> list[StartupResult]:
         platforms = {
             "VPBOT_MASTER_KEY": generate_entry("start"),
             "SLACK_BOT_TOKEN": "xoxb-0000-1111-startupbench", "SLACK_SIGNING_SECRET": "startup-signing-secret-0123",
-            "SLACK_API_URL": api.url, "VPBOT_TEAMS_APP_ID": APP_ID, "VPBOT_TEAMS_APP_SECRET": "startup-secret",
-            "VPBOT_TEAMS_TENANT_ID": HOME_TENANT, "VPBOT_TEAMS_LOGIN_URL": LOGIN_URL,
-            "VPBOT_TEAMS_OPENID_METADATA_URL": openid.metadata_url, "VPBOT_TEAMS_TOKEN_ISSUER": ISSUER,
-            "VPBOT_TEAMS_BOT_SCOPE": BOT_SCOPE, "PYTHONPATH": str(REPO),
+            "SLACK_API_URL": api.url, **teams_env(openid), "PYTHONPATH": str(REPO),
         }
         cases: list[tuple[str, Callable[[int], str]]] = [
             ("SQLite, new file (migrations run at start)", lambda n: f"sqlite:///{workdir / f'new{n}.db'}"),
@@ -480,3 +470,13 @@ def run(quick: bool) -> ServiceResults:
         for start in results.startup:
             print(f"  start-up {start.label}: {start.median_ms:.0f} ms", flush=True)
     return results
+
+
+def _run_threads(pool: list[threading.Thread]) -> float:
+    """Start every thread, wait for all; the seconds that took."""
+    started = time.perf_counter()
+    for thread in pool:
+        thread.start()
+    for thread in pool:
+        thread.join()
+    return time.perf_counter() - started

@@ -11,6 +11,7 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import parse_qs
 
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.adapter.socket_mode import SocketModeHandler
@@ -25,13 +26,15 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from plugins.slack.context import tenant_external_id
-from plugins.slack.gate import MAX_BODY_BYTES, ReplayGuard, SlackGate
+from plugins.slack.gate import FORM, MAX_BODY_BYTES, Rejection, ReplayGuard, SlackGate
 from plugins.slack.manifest import BOT_SCOPES
 from plugins.slack.stores import DatabaseOAuthStateStore, EncryptingInstallationStore
+from vpbot.domain.errors import DomainError
 from vpbot.logs import redact
 from vpbot.services.dedupe import remember_once
 from vpbot.services.uow import UnitOfWorkFactory
 from vpbot.settings import SlackSettings
+from vpbot.ui.errors import error_text
 
 log = logging.getLogger(__name__)
 
@@ -88,21 +91,36 @@ class SlackPlugin:
         if body is None:
             return JSONResponse({"error": "body_too_large"}, status_code=413)
         headers = {k.lower(): v for k, v in request.headers.items()}
+        # The gate (a database write) and Bolt both block: one trip to the thread pool for both.
+        outcome = await run_in_threadpool(self._check_and_dispatch, body, dict(request.query_params), headers)
+        if outcome == UNAVAILABLE:
+            return _unavailable(body, headers.get("content-type", ""))
+        if isinstance(outcome, Rejection):
+            log.info("slack request refused: %s (%s)", outcome.status, outcome.reason)
+            return JSONResponse({"error": outcome.reason}, status_code=outcome.status)
+        return _to_starlette(outcome)
+
+    def _check_and_dispatch(
+        self, body: bytes, query: dict[str, str], headers: dict[str, str]
+    ) -> BoltResponse | Rejection:
+        """The gate's checks, then Bolt's dispatch; a :class:`Rejection` for a refused request,
+        :data:`UNAVAILABLE` when the replay guard's database cannot be reached."""
         assert self.gate is not None  # the route exists only with a gate
-        rejection = await run_in_threadpool(self.gate.check, body, headers)
-        if rejection is not None:
-            log.info("slack request refused: %s (%s)", rejection.status, rejection.reason)
-            return JSONResponse({"error": rejection.reason}, status_code=rejection.status)
         try:
-            bolt_request = BoltRequest(body=body.decode("utf-8"), query=dict(request.query_params), headers=headers)
+            rejection = self.gate.check(body, headers)
+        except DomainError as error:  # service.unavailable: the database is down
+            log.warning("slack: request not handled, the database is unavailable (%s)", error.key)
+            return UNAVAILABLE
+        if rejection is not None:
+            return rejection
+        try:
+            bolt_request = BoltRequest(body=body.decode("utf-8"), query=query, headers=headers)
         except Exception as exc:  # Bolt reads envelope fields (authorizations, team, …) unchecked
-            log.info("slack request refused: 400 (malformed_envelope, %s)", type(exc).__name__)
-            return JSONResponse({"error": "malformed_payload"}, status_code=400)
+            log.debug("slack: Bolt could not read the envelope (%s)", type(exc).__name__)
+            return Rejection(400, "malformed_payload")
         if not _names_a_workspace(bolt_request):
-            log.info("slack request refused: 400 (missing_team)")
-            return JSONResponse({"error": "missing_team"}, status_code=400)
-        response = await run_in_threadpool(self.app.dispatch, bolt_request)
-        return _to_starlette(response)
+            return Rejection(400, "missing_team")
+        return self.app.dispatch(bolt_request)
 
     async def install(self, request: Request) -> Response:
         """``GET /slack/install``: the "Add to Slack" page (state issued and stored)."""
@@ -118,6 +136,19 @@ class SlackPlugin:
 
 
 _NO_WORKSPACE_TYPES = frozenset({"url_verification", "app_rate_limited"})
+# The request was authentic, but could not be checked for a replay: the database is down.
+UNAVAILABLE = Rejection(503, "service_unavailable")
+
+
+def _unavailable(body: bytes, content_type: str) -> Response:
+    """The database is down. A slash command gets a calm message in the person's chat (only
+    they see it); anything else a 503, so that Slack retries events and shows its own error
+    for a click. Nothing was changed."""
+    is_form = content_type.split(";")[0].strip().lower() == FORM
+    if is_form and "command" in parse_qs(body.decode("utf-8", "replace")):
+        text = f"{error_text('service.unavailable', 'nl')} / {error_text('service.unavailable', 'en')}"
+        return JSONResponse({"response_type": "ephemeral", "text": text}, status_code=200)
+    return JSONResponse({"error": "service_unavailable"}, status_code=503)
 
 
 def _names_a_workspace(request: BoltRequest) -> bool:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from plugins.teams import dialogs, install
 from plugins.teams.auth import TeamsClaims
@@ -26,14 +26,16 @@ from plugins.teams.connector import ConnectorError
 from plugins.teams.context import TeamsContext, teams_context
 from plugins.teams.directory import TeamsDirectory
 from plugins.teams.render import CardRenderer
+from vpbot.domain.errors import DomainError
 from vpbot.flows.core import ERROR_SCREEN, Flows, Mode, Outcome
 from vpbot.services.actor import Actor
-from vpbot.services.uow import UnitOfWorkFactory
+from vpbot.services.uow import UnitOfWork, UnitOfWorkFactory
 from vpbot.ui.i18n import normalize_locale
 from vpbot.ui.screens import Screen, Text
 from vpbot.ui.text import Msg
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 PLATFORM = "teams"
 
@@ -96,9 +98,7 @@ class TeamsBot:
 
     def installed(self, context: TeamsContext) -> None:
         """Record the user (first installer: first admin) and welcome them once."""
-        with self.uows() as uow:
-            seen = install.touch(uow, context, installing=True)
-            uow.commit()
+        seen = self.uows.run(lambda uow: _committed(uow, install.touch(uow, context, installing=True)))
         if seen is not None and seen.new_conversation:
             self.post(context, welcome_activity(self.renderer(seen.actor, context), seen.actor), "welcome")
 
@@ -112,10 +112,8 @@ class TeamsBot:
 
     def touch(self, context: TeamsContext) -> install.Seen | None:
         """Register the sender and keep their latest ``serviceUrl``."""
-        with self.uows() as uow:
-            seen = install.touch(uow, context)
-            uow.commit()
-        return seen
+        # Run again if it lost a race with another first activity from a new tenant or person.
+        return self.uows.run(lambda uow: _committed(uow, install.touch(uow, context)))
 
     # ------------------------------------------------------------------ chat
 
@@ -147,16 +145,30 @@ class TeamsBot:
             request = dialogs.submit_request(value)
         else:
             return None
-        seen = self.touch(context)
-        renderer = self.renderer(seen.actor if seen is not None else None, context)
-        if request is None or seen is None:
-            return dialogs.message(renderer.text("error.unexpected"))
-        if request.errors:  # a Teams-specific input format was wrong: the flows never see it
+        if request is None or request.errors or not context.identified:
+            seen = self.touch(context)
+            renderer = self.renderer(seen.actor if seen is not None else None, context)
+            if request is None or seen is None:
+                return dialogs.message(renderer.text("error.unexpected"))
+            # A Teams-specific input format was wrong: the flows never see it.
             return self.answer(name, request, Outcome(errors=request.errors), renderer)
         assert context.tenant_id is not None and context.user_id is not None
+
+        def remember(uow: UnitOfWork, actor: Actor) -> None:
+            # The reference is kept current in the dialog's own transaction (one, not two).
+            install.remember_reference(uow, context, actor.tenant_id, actor.person_id)
+
         actor, outcome = self.flows.handle(
-            PLATFORM, context.tenant_id, context.user_id, request.interaction, directory=TeamsDirectory(context)
+            PLATFORM, context.tenant_id, context.user_id, request.interaction, directory=TeamsDirectory(context),
+            on_identified=remember, **install.person_facts(context),
         )
+        if outcome.errors or (outcome.screen is not None and outcome.screen.id == ERROR_SCREEN):
+            # The dialog's transaction was rolled back, and the reference with it: record it
+            # on its own (one read when nothing changed), or a new serviceUrl would be lost.
+            try:
+                self.touch(context)
+            except DomainError:
+                pass  # the database is down: the person already sees that
         return self.answer(name, request, outcome, self.renderer(actor, context))
 
     @staticmethod
@@ -180,6 +192,12 @@ class TeamsBot:
         if actor is not None:
             return CardRenderer(actor.locale, actor.timezone)
         return CardRenderer(normalize_locale(context.locale), context.timezone or self.default_timezone)
+
+
+def _committed(uow: UnitOfWork, result: T) -> T:
+    """Commit ``uow`` and pass ``result`` on (for one-expression units of work)."""
+    uow.commit()
+    return result
 
 
 def message_screen(msg: Msg) -> Screen:

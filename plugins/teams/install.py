@@ -47,18 +47,30 @@ def touch(uow: UnitOfWork, context: TeamsContext, *, installing: bool = False) -
         return None
     assert context.tenant_id is not None and context.user_id is not None
     tenant_id = tenants.register_tenant(uow, PLATFORM, context.tenant_id)
-    # The client's language is only a first guess for a new person (their own choice wins).
-    person = tenants.ensure_person(
-        uow, tenant_id, context.user_id, timezone=context.timezone, locale=context.language
-    )
-    row = references.find_reference(uow, person.id)
-    known = row is not None and row.conversation_id_enc is not None
-    conversation = context.conversation_id if context.personal and not known else None
-    references.save_reference(uow, tenant_id, person.id, context.service_url, conversation)
+    person = tenants.ensure_person(uow, tenant_id, context.user_id, **person_facts(context))
+    new_conversation = remember_reference(uow, context, tenant_id, person.id)
     if installing:
         tenants.grant_first_admin(uow, tenant_id, person.id)
         uow.session.flush()
-    return Seen(tenant_id, person.id, tenants.actor_for(uow, person), new_conversation=conversation is not None)
+    return Seen(tenant_id, person.id, tenants.actor_for(uow, person), new_conversation=new_conversation)
+
+
+def person_facts(context: TeamsContext) -> dict[str, str | None]:
+    """What an activity tells about its sender (the client's language is only a first guess
+    for a new person: their own choice wins)."""
+    return {"timezone": context.timezone, "locale": context.language}
+
+
+def remember_reference(uow: UnitOfWork, context: TeamsContext, tenant_id: str, person_id: str) -> bool:
+    """Record where to reach the person; True when their personal chat was new to us."""
+    state = references.reference_state(uow, person_id)
+    known = state is not None and state.has_conversation
+    conversation = context.conversation_id if context.personal and not known else None
+    if conversation is None and state == (tenant_id, context.service_url, known):
+        return False  # the usual case, on every activity: nothing changed, nothing loaded
+    row = references.find_reference(uow, person_id)
+    references.update_reference(uow, row, tenant_id, person_id, context.service_url, conversation)
+    return conversation is not None
 
 
 def remove(uow: UnitOfWork, context: TeamsContext) -> bool:

@@ -11,9 +11,10 @@ These functions work inside the caller's unit of work and never commit.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import bindparam, delete, func, select
 
 from vpbot.services import tenants
 from vpbot.services.uow import UnitOfWork
@@ -58,8 +59,19 @@ def save_reference(
     ordinary request stays a read-only transaction (``updated_at`` is when the reference
     last changed).
     """
+    return update_reference(uow, find_reference(uow, person_id), tenant_id, person_id, service_url, conversation_id)
+
+
+def update_reference(
+    uow: UnitOfWork,
+    row: ConversationRef | None,
+    tenant_id: str,
+    person_id: str,
+    service_url: str,
+    conversation_id: str | None = None,
+) -> ConversationRef:
+    """:func:`save_reference` for a caller that already looked up the person's ``row``."""
     check_service_url(service_url)
-    row = find_reference(uow, person_id)
     if row is None:
         row = ConversationRef(
             tenant_id=tenant_id, person_id=person_id, service_url=service_url, updated_at=uow.now
@@ -82,9 +94,30 @@ def set_conversation_id(uow: UnitOfWork, row: ConversationRef, conversation_id: 
     row.conversation_id_enc = uow.keys.encrypt_field(row.tenant_id, TABLE, COLUMN, row.id, conversation_id)
 
 
+_BY_PERSON = select(ConversationRef).where(ConversationRef.person_id == bindparam("person_id"))  # built once
+_R = ConversationRef.__table__
+_STATE = select(_R.c.tenant_id, _R.c.service_url, _R.c.conversation_id_enc.is_not(None)).where(
+    _R.c.person_id == bindparam("person_id")
+)
+
+
+class ReferenceState(NamedTuple):
+    """What is known about reaching a person, without decrypting or loading the row."""
+
+    tenant_id: str
+    service_url: str
+    has_conversation: bool
+
+
+def reference_state(uow: UnitOfWork, person_id: str) -> ReferenceState | None:
+    """The state of the person's reference (one light read on every activity)."""
+    row = uow.core(_STATE, {"person_id": person_id}).first()
+    return ReferenceState(*row) if row is not None else None
+
+
 def find_reference(uow: UnitOfWork, person_id: str) -> ConversationRef | None:
-    """The person's conversation reference, if any."""
-    return uow.session.scalars(select(ConversationRef).where(ConversationRef.person_id == person_id)).first()
+    """The person's conversation reference, if any (looked up on every activity)."""
+    return uow.session.scalars(_BY_PERSON, {"person_id": person_id}).first()
 
 
 def delete_reference(uow: UnitOfWork, person_id: str) -> None:

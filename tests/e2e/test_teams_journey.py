@@ -6,6 +6,7 @@ vpbot posts into a chat is recorded by a fake Bot Connector and must be content-
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -280,3 +281,17 @@ def test_a_new_person_gets_the_language_of_their_teams_client(world: TeamsWorld)
     assert i18n.t("home.intro", "en") in card_texts(card)
     menu = dialog_of(world.invoke("composeExtension/fetchTask", {"commandId": "vertrouwenspersoon"}, locale="nl-NL"))
     assert menu["title"] == i18n.t("home.title", "en")  # their language stays until they change it
+
+
+def test_a_dialog_that_fails_still_records_where_to_reach_the_person(world: TeamsWorld) -> None:
+    # The reference is saved in the dialog's transaction; when the dialog fails, that rolls
+    # back, and a new serviceUrl must still be recorded (found in review, issue 8).
+    assert world.invoke("task/fetch", {"data": {}}).status_code == 200
+    moved = world.connector.service_url("amer")
+    assert moved != world.service_url
+    failed = world.invoke("task/fetch", {"data": {"vpbot": {"action": "vpbot.open", "value": "thread:not-an-id"}}},
+                          serviceUrl=moved)
+    assert failed.status_code == 200
+    assert i18n.t("error.not_found", "nl") in json.dumps(failed.json(), ensure_ascii=False)
+    with world.container.uows() as uow:
+        assert uow.session.scalars(select(ConversationRef.service_url)).one() == moved

@@ -77,6 +77,7 @@ class Workers:
     def __init__(self, database_url: str, platform_url: str, tmp: Path, *extra: str) -> None:
         self.database_url, self.platform_url, self.tmp, self.extra = database_url, platform_url, tmp, extra
         self.processes: list[subprocess.Popen[bytes]] = []
+        self.names: list[str] = []
         self.started = 0
 
     def start(self, slot: int | None = None) -> None:
@@ -89,8 +90,25 @@ class Workers:
         )
         if slot is None:
             self.processes.append(process)
+            self.names.append(f"w{self.started}")
         else:
             self.processes[slot] = process
+            self.names[slot] = f"w{self.started}"
+
+    def wait_until_sending(self, engine: Engine, slot: int, timeout: float = 10.0) -> bool:
+        """Wait until the worker in ``slot`` holds rows mid-send (so a kill strands them).
+
+        On a busy machine a fresh worker may need over a second to start; killing it before
+        it claimed anything would test nothing.
+        """
+        held = select(func.count()).where(OutboxItem.status == "sending", OutboxItem.claimed_by == self.names[slot])
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with engine.connect() as connection:
+                if connection.scalar(held):
+                    return True
+            time.sleep(0.01)
+        return False
 
     def kill_and_restart(self, slot: int) -> None:
         self.processes[slot].send_signal(signal.SIGKILL)
@@ -131,7 +149,9 @@ def test_three_workers_one_killed_again_and_again_deliver_1000_checkins_exactly_
     deadline = time.monotonic() + 50
     try:
         while _count_sent(engine) < 1000 and time.monotonic() < deadline:
-            time.sleep(chaos.uniform(0.3, 1.0))
+            if not workers.wait_until_sending(engine, 0):
+                continue  # nothing left for it to claim: the others finish the rest
+            time.sleep(chaos.uniform(0.02, 0.15))  # into its batch: 10 posts of 20 ms each
             workers.kill_and_restart(0)
             kills += 1
     finally:

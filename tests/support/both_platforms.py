@@ -27,14 +27,11 @@ from tests.support.fake_slack import FakeSlackApi
 from tests.support.server import RunningServer, vpbot_serve
 from tests.support.slack_requests import SIGNING_SECRET, SlackSender
 from tests.support.teams_fakes import (
-    APP_ID,
-    BOT_SCOPE,
-    HOME_TENANT,
-    ISSUER,
     FakeConnector,
     OpenIdServer,
     activity,
     mint_token,
+    teams_env,
 )
 from vpbot.crypto.keyring import generate_entry
 from vpbot.storage.db import make_engine
@@ -129,20 +126,6 @@ class BothPlatforms:
             engine.dispose()
 
 
-def teams_env(openid: OpenIdServer, entra: FakeEntra) -> dict[str, str]:
-    """``VPBOT_TEAMS_*`` pointing at the local fakes."""
-    return {
-        "VPBOT_TEAMS_APP_ID": APP_ID,
-        "VPBOT_TEAMS_APP_SECRET": "fake-app-secret-value",
-        "VPBOT_TEAMS_TENANT_ID": HOME_TENANT,
-        "VPBOT_TEAMS_LOGIN_URL": entra.login_url,
-        "VPBOT_TEAMS_OPENID_METADATA_URL": openid.metadata_url,
-        "VPBOT_TEAMS_TOKEN_ISSUER": ISSUER,
-        "VPBOT_TEAMS_BOT_SCOPE": BOT_SCOPE,
-        **entra.env(),
-    }
-
-
 @contextmanager
 def serve_both_platforms(
     cwd: Path, db_url: str, *, log_level: str = "INFO", sdk_log_level: str = "INFO",
@@ -163,7 +146,7 @@ def serve_both_platforms(
             "SLACK_BOT_TOKEN": SLACK_BOT_TOKEN,
             "SLACK_SIGNING_SECRET": SIGNING_SECRET,
             "SLACK_API_URL": slack_api.url,
-            **teams_env(openid, entra),
+            **teams_env(openid, entra.login_url), **entra.env(),
             **(extra_env or {}),
         }
         server = stack.enter_context(vpbot_serve(cwd, env, wait=30))

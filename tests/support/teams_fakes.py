@@ -346,3 +346,16 @@ class FakeMsalHttp:
 def tenant_of(url: str) -> str:
     """The tenant segment of a login URL (``https://host/{tenant}/…``)."""
     return urlsplit(url).path.split("/")[1]
+
+
+def teams_env(openid: OpenIdServer, login_url: str = LOGIN_URL) -> dict[str, str]:
+    """``VPBOT_TEAMS_*`` for a ``vpbot serve`` that trusts the local OpenID fake."""
+    return {
+        "VPBOT_TEAMS_APP_ID": APP_ID,
+        "VPBOT_TEAMS_APP_SECRET": "fake-app-secret-value",
+        "VPBOT_TEAMS_TENANT_ID": HOME_TENANT,
+        "VPBOT_TEAMS_LOGIN_URL": login_url,
+        "VPBOT_TEAMS_OPENID_METADATA_URL": openid.metadata_url,
+        "VPBOT_TEAMS_TOKEN_ISSUER": ISSUER,
+        "VPBOT_TEAMS_BOT_SCOPE": BOT_SCOPE,
+    }

@@ -74,11 +74,27 @@ class KeyManager:
         ).first()
         if row is None:
             key_id, key = self._create_tenant_key(tenant_id)
+            self._keep_tenant_key(tenant_id, key_id, key)
         else:
-            key_id, key = row.id, self._unwrap_tenant_key(row)
+            key_id, key = row.id, self._adopt(row.tenant_id, row.id, row.wrapping_key_id, row.wrapped_key)
+        return key_id, key
+
+    def adopt_tenant_key(self, tenant_id: str, key_id: str, wrapping_key_id: str, wrapped_key: bytes) -> None:
+        """Use the columns of a ``tenant_keys`` row the caller already read (saves a query per request).
+
+        The key is unwrapped here and kept for this unit of work only, like any other.
+        """
+        if tenant_id not in self._tenant_key_ids:
+            self._adopt(tenant_id, key_id, wrapping_key_id, wrapped_key)
+
+    def _adopt(self, tenant_id: str, key_id: str, wrapping_key_id: str, wrapped_key: bytes) -> bytes:
+        key = self._unwrap_tenant_key(tenant_id, key_id, wrapping_key_id, wrapped_key)
+        self._keep_tenant_key(tenant_id, key_id, key)
+        return key
+
+    def _keep_tenant_key(self, tenant_id: str, key_id: str, key: bytes) -> None:
         self._tenant_key_ids[tenant_id] = key_id
         self._tenant_keys[key_id] = (tenant_id, key)
-        return key_id, key
 
     def _create_tenant_key(self, tenant_id: str) -> tuple[str, bytes]:
         key = os.urandom(KEY_BYTES)
@@ -93,10 +109,8 @@ class KeyManager:
         self.session.flush()
         return row_id, key
 
-    def _unwrap_tenant_key(self, row: TenantKey) -> bytes:
-        return self.wrapper.unwrap(
-            row.wrapping_key_id, row.wrapped_key, tenant_key_context(row.tenant_id, row.id)
-        )
+    def _unwrap_tenant_key(self, tenant_id: str, key_id: str, wrapping_key_id: str, wrapped_key: bytes) -> bytes:
+        return self.wrapper.unwrap(wrapping_key_id, wrapped_key, tenant_key_context(tenant_id, key_id))
 
     def _tenant_key_by_id(self, tenant_key_id: str) -> tuple[str, bytes]:
         """``(tenant id, key)`` of a tenant key row; :class:`KeyShreddedError` if gone."""
@@ -106,7 +120,7 @@ class KeyManager:
         row = self.session.get(TenantKey, tenant_key_id)
         if row is None:
             raise KeyShreddedError(f"tenant key {tenant_key_id} no longer exists")
-        entry = (row.tenant_id, self._unwrap_tenant_key(row))
+        entry = (row.tenant_id, self._unwrap_tenant_key(row.tenant_id, row.id, row.wrapping_key_id, row.wrapped_key))
         self._tenant_keys[tenant_key_id] = entry
         return entry
 

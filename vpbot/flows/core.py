@@ -208,12 +208,15 @@ class Flows:
         interaction: Interaction,
         *,
         directory: PlatformDirectory | None = None,
+        on_identified: Callable[[UnitOfWork, Actor], None] | None = None,
         **facts: Any,
     ) -> tuple[Actor | None, Outcome]:
         """Resolve the actor, run the handler in one unit of work, and commit on success.
 
         ``facts`` are what the platform said about the acting user (locale, timezone,
-        is_workspace_admin) and are stored on their person record.
+        is_workspace_admin) and are stored on their person record. ``on_identified`` runs
+        in the same transaction once the actor is known (the Teams plugin records where to
+        reach the person there, instead of in a transaction of its own).
         """
         table = self._actions if interaction.kind is Kind.ACTION else self._submits
         handler = table.get(interaction.id)
@@ -221,15 +224,21 @@ class Flows:
             log.info("no handler for %s %s", interaction.kind, interaction.id)
             return None, Outcome(error_screen(DomainError("not_found")), _error_mode(interaction))
         actor: Actor | None = None
+
+        def unit(uow: UnitOfWork) -> tuple[Actor, Outcome]:
+            nonlocal actor
+            actor = tenants.identify_platform_user(uow, platform, tenant_external_id, user_id, **facts)
+            if on_identified is not None:
+                on_identified(uow, actor)
+            context = FlowContext(uow, actor, platform, directory or PlatformDirectory())
+            outcome = handler(context, interaction)
+            uow.commit()
+            # A handler may have changed the actor (e.g. their language): render for that.
+            return context.actor, outcome
+
         try:
-            with self.uows() as uow:
-                tenant_id = tenants.register_tenant(uow, platform, tenant_external_id)
-                actor = tenants.identify(uow, tenant_id, user_id, **facts)
-                context = FlowContext(uow, actor, platform, directory or PlatformDirectory())
-                outcome = handler(context, interaction)
-                uow.commit()
-                # A handler may have changed the actor (e.g. their language): render for that.
-                return context.actor, outcome
+            # Run again if it lost a race to create the workspace or person (first requests).
+            return self.uows.run(unit)
         except FieldError as error:
             return actor, Outcome(errors={error.field_id: error_msg(error)})
         except DomainError as error:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import delete, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import bindparam, delete
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from vpbot.services.uow import UnitOfWorkFactory
@@ -13,25 +14,31 @@ from vpbot.storage.models import ProcessedEvent
 
 KEEP_FOR = timedelta(hours=1)
 
+# One statement per dialect, built once: insert the key unless it is there (this runs before
+# every Slack request is acknowledged).
+_INSERTS: dict[str, Any] = {
+    name: insert(ProcessedEvent.__table__)
+    .values(event_id=bindparam("key"), received_at=bindparam("now"))
+    .on_conflict_do_nothing(index_elements=["event_id"])
+    .returning(ProcessedEvent.__table__.c.event_id)  # a row only when inserted
+    for name, insert in (("sqlite", sqlite.insert), ("postgresql", postgresql.insert))
+}
+
 
 def remember_once(uows: UnitOfWorkFactory, key: str) -> bool:
     """Record ``key``; True the first time it is seen, False for a repeat.
 
-    Insert-then-commit under the primary key: two processes racing on the same key cannot
-    both win. Keys are kept at least :data:`KEEP_FOR` (longer than Slack's five-minute
-    signature window and its retries); the hourly housekeeping job prunes older ones, so
-    this hot path does one small insert and nothing else.
+    One ``INSERT … ON CONFLICT DO NOTHING`` under the primary key, then commit: of two
+    processes racing on the same key exactly one inserts a row (PostgreSQL makes the second
+    wait for the first to commit). Keys are kept at least :data:`KEEP_FOR` (longer than
+    Slack's five-minute signature window and its retries); the hourly housekeeping job
+    prunes older ones, so this hot path does one small insert and nothing else.
     """
-    key = key[:128]
     with uows() as uow:
-        if uow.session.scalars(select(ProcessedEvent.event_id).where(ProcessedEvent.event_id == key)).first():
-            return False
-        uow.session.add(ProcessedEvent(event_id=key, received_at=uow.now))
-        try:
-            uow.commit()
-        except IntegrityError:  # the racing twin committed first
-            return False
-        return True
+        statement = _INSERTS[uow.session.get_bind().dialect.name]
+        inserted = uow.core(statement, {"key": key[:128], "now": uow.now}).first() is not None
+        uow.commit()
+        return inserted
 
 
 def prune_remembered(session: Session, now: datetime) -> int:

@@ -8,10 +8,15 @@ nothing half-written survives because the transaction is rolled back.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from types import TracebackType
+from typing import Any, TypeVar
 
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy import CursorResult, Executable
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
 from vpbot.crypto.keys import KeyManager
@@ -22,6 +27,32 @@ from vpbot.services.actor import Actor, SystemActor
 from vpbot.services.clock import Clock
 from vpbot.storage.models import OutboxItem
 from vpbot.ui.notifications import Notification
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+class WriteConflict(Exception):
+    """Another transaction created the same row first (a unique constraint said so).
+
+    Typically two first requests from a new workspace or person, which PostgreSQL runs side
+    by side. The unit of work was rolled back whole, so the caller may simply run it again:
+    it then finds the row.
+    """
+
+
+def _is_unique_violation(exc: IntegrityError) -> bool:
+    # PostgreSQL's SQLSTATE for unique_violation; SQLite says it in the message.
+    return getattr(exc.orig, "sqlstate", None) == "23505" or "UNIQUE constraint failed" in str(exc.orig)
+
+
+def _constraint(exc: IntegrityError) -> str:
+    """Which unique constraint (names only: never the values, which may identify someone)."""
+    name = getattr(getattr(exc.orig, "diag", None), "constraint_name", None)
+    if isinstance(name, str):
+        return name
+    message = str(exc.orig)
+    return message.split("failed:", 1)[1].strip()[:200] if "failed:" in message else "unknown"
 
 
 class UnitOfWork:
@@ -54,11 +85,20 @@ class UnitOfWork:
             pass
         finally:
             self.session.close()
-        if isinstance(exc, OperationalError) or (
+        if isinstance(exc, (OperationalError, PoolTimeout)) or (
             isinstance(exc, DBAPIError) and exc.connection_invalidated
         ):
             raise DomainError("service.unavailable") from exc
+        if isinstance(exc, IntegrityError) and _is_unique_violation(exc):
+            raise WriteConflict(_constraint(exc)) from exc
         return None
+
+    def core(self, statement: Executable, params: Mapping[str, Any]) -> CursorResult[Any]:
+        """Run a Core statement (columns, not ORM objects: cheaper on hot paths) in this
+        transaction, after writing pending ORM changes as the ORM's own queries would."""
+        if self.session.new or self.session.dirty or self.session.deleted:
+            self.session.flush()
+        return self.session.connection().execute(statement, params)
 
     def commit(self) -> None:
         """Commit the use case's transaction."""
@@ -66,6 +106,10 @@ class UnitOfWork:
             self.session.commit()
         except OperationalError as exc:
             raise DomainError("service.unavailable") from exc
+        except IntegrityError as exc:
+            if _is_unique_violation(exc):
+                raise WriteConflict(_constraint(exc)) from exc
+            raise
 
     # Helpers every use case needs, in the same transaction as its change.
 
@@ -97,3 +141,20 @@ class UnitOfWorkFactory:
 
     def __call__(self) -> UnitOfWork:
         return UnitOfWork(self.sessions, self.wrapper, self.clock)
+
+    def run(self, work: Callable[[UnitOfWork], T], *, attempts: int = 3) -> T:
+        """``work`` in a unit of work (it commits), run again when it lost a race to create a row.
+
+        After ``attempts`` lost races the person gets ``service.unavailable`` ("try again").
+        """
+        constraint = "?"
+        for attempt in range(1, attempts + 1):
+            try:
+                with self() as uow:
+                    return work(uow)
+            except WriteConflict as conflict:
+                constraint = str(conflict)
+                log.info("a unit of work lost a race on %s (attempt %d of %d)", constraint, attempt, attempts)
+        # Races end after one re-run; this many in a row more likely means a bug.
+        log.warning("a unit of work kept violating %s; gave up after %d attempts", constraint, attempts)
+        raise DomainError("service.unavailable")

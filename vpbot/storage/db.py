@@ -25,10 +25,18 @@ from sqlalchemy.exc import OperationalError
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 
 
+SQLITE_MINIMUM = (3, 35, 0)  # INSERT … ON CONFLICT … RETURNING (the replay guard)
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """Create an engine for ``url`` with vpbot's connection settings."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
+        if sqlite3.sqlite_version_info < SQLITE_MINIMUM:
+            raise RuntimeError(
+                f"vpbot needs SQLite {'.'.join(map(str, SQLITE_MINIMUM))} or newer; this Python has "
+                f"{sqlite3.sqlite_version} (use a newer Python build, or PostgreSQL)"
+            )
         engine = create_engine(
             url,
             connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},

@@ -19,6 +19,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
 from types import MappingProxyType
 from typing import TypeAlias
 
@@ -91,7 +92,14 @@ def _longest(label: Msg | Dynamic | When) -> int:
     """The longest rendering of a label over all supported locales."""
     if isinstance(label, Dynamic):
         return len(label.text)
+    if isinstance(label, Msg) and not label.params:
+        return _longest_plain(label.key)
     return max(len(label.render(loc, _CHECK_TZ)) for loc in i18n.SUPPORTED_LOCALES)
+
+
+@cache  # bounded by the catalogue; its texts do not change while running
+def _longest_plain(key: str) -> int:
+    return max(len(Msg(key).render(loc, _CHECK_TZ)) for loc in i18n.SUPPORTED_LOCALES)
 
 
 def _check_length(kind: str, label: Msg | Dynamic | When, limit: int) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from vpbot.ui.actions import ActionId
 from vpbot.ui.screens import Button, Buttons, ButtonStyle, Divider, Screen, Text
 
@@ -9,6 +11,7 @@ HOME = "vpbot.home"
 HELP = "vpbot.help"
 
 
+@cache  # four variants, all immutable; built on every /vertrouwenspersoon otherwise
 def home_screen(*, is_adviser: bool = False, is_admin: bool = False) -> Screen:
     """What ``/vertrouwenspersoon`` opens: what this is, its limits, crisis numbers, the menu."""
     menu = [
