@@ -161,10 +161,11 @@ class SlackUser:
         return found
 
     def button(self, target: str, value: str | None = None,
-               blocks: Iterable[Mapping[str, Any]] | None = None) -> dict[str, Any]:
-        """The first button whose action id (with or without ``|value``) or label is ``target``."""
+               blocks: Iterable[Mapping[str, Any]] | None = None, *, last: bool = False) -> dict[str, Any]:
+        """The first (or ``last``) button whose action id (with or without ``|value``) or
+        label is ``target``."""
         candidates = self.buttons({"blocks": list(blocks)} if blocks is not None else None)
-        for button in candidates:
+        for button in reversed(candidates) if last else candidates:
             action = str(button["action_id"])
             if target in (action, action.partition("|")[0], button["text"]["text"]) and (
                 value is None or button.get("value") == value
