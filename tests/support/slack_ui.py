@@ -36,6 +36,8 @@ MAX_STACK = 3  # Slack keeps at most three modals on a stack
 APP_ID = "A0VPBOT"
 WAIT = 5.0
 
+_TRIGGERS = itertools.count(1)  # trigger ids, unique in the run
+
 
 def validate_view(view: Mapping[str, Any]) -> str | None:
     """What is wrong with a modal by slack_sdk's models and Slack's limits, or None."""
@@ -125,7 +127,6 @@ class SlackUser:
     errors: dict[str, str] = field(default_factory=dict)  # the last response_action: errors
     response: httpx.Response | None = None
     seen: list[dict[str, Any]] = field(default_factory=list)  # every modal shown to this person
-    _n: int = 0
 
     def __post_init__(self) -> None:
         if self.workspace is None:
@@ -258,8 +259,9 @@ class SlackUser:
     # -- building payloads -----------------------------------------------------------------
 
     def _trigger(self) -> str:
-        self._n += 1
-        return f"{int(time.time())}.{self.user_id}.{self._n}.trigger"
+        # Unique across every SlackUser of the run: two objects for one person typing the same
+        # command in the same second would otherwise send the same body, rightly refused as a replay.
+        return f"{int(time.time())}.{self.user_id}.{next(_TRIGGERS)}.trigger"
 
     def _base(self, kind: str) -> dict[str, Any]:
         ws = self.workspace
