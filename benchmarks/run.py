@@ -137,6 +137,15 @@ def service_section(results: service_bench.ServiceResults) -> str:
           "and the embedded dispatcher on.\n\n| database | runs | median ms | max ms |\n|---|---:|---:|---:|\n")
         for s in results.startup:
             w(f"| {s.label} | {len(s.seconds)} | {s.median_ms:,.0f} | {max(s.seconds) * 1000:,.0f} |\n")
+    if results.gc is not None:
+        g = results.gc
+        w("\n## A full garbage collection in a loaded server\n\nWhat `vpbot serve` builds before it listens "
+          "(container, migrations, the app with the Slack and Teams routes), then `gc.collect()` timed (median of "
+          "5) before and after `settle_heap()` (`gc.freeze()`), which `serve` and `worker` call once started. A "
+          "full collection holds the GIL: every request in flight waits for it (`benchmarks/gc_pause.py`).\n\n"
+          "| tracked objects | frozen | full collection before, ms | after, ms | ratio |\n|---:|---:|---:|---:|---:|\n"
+          f"| {g.objects:,} | {g.frozen:,} | {g.before_ms:.1f} | {g.after_ms:.2f} | "
+          f"{g.before_ms / max(g.after_ms, 0.001):,.0f}x |\n")
     return out.getvalue() + "\n"
 
 

@@ -14,6 +14,8 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
 import sys
 import tempfile
 import threading
@@ -36,6 +38,7 @@ from tests.support.databases import (
     truncate_all,
 )
 from tests.support.fake_slack import FakeSlackApi
+from tests.support.server import clean_env
 from tests.support.teams_fakes import OpenIdServer, teams_env
 from vpbot.crypto.keyring import generate_entry
 from vpbot.domain import availability
@@ -393,16 +396,21 @@ class StartupResult:
         return median(self.seconds) * 1000
 
 
+def _server_env(api: FakeSlackApi, openid: OpenIdServer) -> dict[str, str]:
+    """The environment of a `vpbot serve` with Slack (single workspace) and Teams, against the fakes."""
+    return {
+        "VPBOT_MASTER_KEY": generate_entry("start"),
+        "SLACK_BOT_TOKEN": "xoxb-0000-1111-startupbench", "SLACK_SIGNING_SECRET": "startup-signing-secret-0123",
+        "SLACK_API_URL": api.url, **teams_env(openid), "PYTHONPATH": str(REPO),
+    }
+
+
 def startup(runs: int, pg: str | None) -> list[StartupResult]:
     results = []
     with tempfile.TemporaryDirectory(prefix="vpbot-start-") as tmp, FakeSlackApi() as api, OpenIdServer() as openid:
         workdir = Path(tmp)
         template = migrated_sqlite_template(workdir / "template.db")
-        platforms = {
-            "VPBOT_MASTER_KEY": generate_entry("start"),
-            "SLACK_BOT_TOKEN": "xoxb-0000-1111-startupbench", "SLACK_SIGNING_SECRET": "startup-signing-secret-0123",
-            "SLACK_API_URL": api.url, **teams_env(openid), "PYTHONPATH": str(REPO),
-        }
+        platforms = _server_env(api, openid)
         cases: list[tuple[str, Callable[[int], str]]] = [
             ("SQLite, new file (migrations run at start)", lambda n: f"sqlite:///{workdir / f'new{n}.db'}"),
             ("SQLite, already migrated", lambda n: _copy(template, workdir / f"old{n}.db")),
@@ -420,6 +428,27 @@ def startup(runs: int, pg: str | None) -> list[StartupResult]:
     return results
 
 
+@dataclass
+class GcPause:
+    """One full garbage collection in a loaded server, before and after ``settle_heap``."""
+
+    objects: int
+    frozen: int
+    before_ms: float
+    after_ms: float
+
+
+def gc_pause() -> GcPause:
+    """Run ``benchmarks/gc_pause.py`` in a fresh process configured like ``vpbot serve``."""
+    with tempfile.TemporaryDirectory(prefix="vpbot-gc-") as tmp, FakeSlackApi() as api, OpenIdServer() as openid:
+        env = clean_env({**_server_env(api, openid), "VPBOT_DATABASE_URL": f"sqlite:///{Path(tmp) / 'gc.db'}"})
+        done = subprocess.run([sys.executable, "-m", "benchmarks.gc_pause"], env=env, cwd=REPO,
+                              capture_output=True, text=True, timeout=180, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"benchmarks.gc_pause failed:\n{done.stderr[-2000:]}")
+    return GcPause(**json.loads(done.stdout.strip().splitlines()[-1]))
+
+
 def _copy(template: Path, path: Path) -> str:
     path.write_bytes(template.read_bytes())
     return f"sqlite:///{path}"
@@ -434,6 +463,7 @@ class ServiceResults:
     contention: list[ContentionResult] = field(default_factory=list)
     slots: list[SlotResult] = field(default_factory=list)
     startup: list[StartupResult] = field(default_factory=list)
+    gc: GcPause | None = None
     writers: list[WriterResult] = field(default_factory=list)
 
 
@@ -469,6 +499,9 @@ def run(quick: bool) -> ServiceResults:
         results.startup = startup(sizes.startups, pg_url)
         for start in results.startup:
             print(f"  start-up {start.label}: {start.median_ms:.0f} ms", flush=True)
+        results.gc = gc_pause()
+        print(f"  full GC with the app loaded: {results.gc.before_ms:.1f} ms, settled {results.gc.after_ms:.2f} ms",
+              flush=True)
     return results
 
 

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, func, insert, select, text
+from sqlalchemy import Engine, event, func, insert, select, text
 
 from vpbot.storage.db import make_engine
 from vpbot.storage.models import ProcessedEvent
@@ -129,3 +129,26 @@ def test_a_second_transaction_waits_for_the_first(sqlite: Engine) -> None:
     first.close()
     thread.join(5)
     assert order == ["first committed", "second began"]
+
+
+def test_a_burst_of_request_threads_keeps_its_connections_pooled(sqlite: Engine) -> None:
+    # Found by the HTTP benchmark: with 5 pooled connections, a burst of 40 request threads
+    # opened overflow connections (with their PRAGMAs) and closed them again on return.
+    opened: list[object] = []
+    event.listen(sqlite, "connect", lambda dbapi_connection, _record: opened.append(dbapi_connection))
+    barrier = threading.Barrier(40)
+
+    def request() -> None:
+        with sqlite.connect() as connection:
+            barrier.wait(timeout=10)  # all 40 hold a connection at once
+            connection.execute(select(func.count()).select_from(ProcessedEvent))
+
+    for _ in range(2):
+        threads = [threading.Thread(target=request) for _ in range(40)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=20)
+        barrier.reset()
+    assert len(opened) == 40  # the second burst found all 40 waiting in the pool
+    assert sqlite.pool.checkedin() == 40

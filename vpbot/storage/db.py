@@ -23,6 +23,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
+SQLITE_POOL_SIZE = 40  # anyio's default number of worker threads: one connection each
 
 
 SQLITE_MINIMUM = (3, 35, 0)  # INSERT … ON CONFLICT … RETURNING (the replay guard)
@@ -37,6 +38,13 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
                 f"vpbot needs SQLite {'.'.join(map(str, SQLITE_MINIMUM))} or newer; this Python has "
                 f"{sqlite3.sqlite_version} (use a newer Python build, or PostgreSQL)"
             )
+        # A pooled connection for every request thread: with the default 5 (+10 overflow),
+        # threads queued for a connection as well as for the writer queue, overflow connections
+        # were opened (with their PRAGMAs) and closed again on every burst, and the Slack p99 at
+        # 50 clients was ~1.5x higher (benchmarks/RESULTS.md). Idle connections cost a few
+        # file handles and a small page cache each.
+        kwargs.setdefault("pool_size", SQLITE_POOL_SIZE)
+        kwargs.setdefault("max_overflow", 10)
         engine = create_engine(
             url,
             connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
