@@ -173,16 +173,36 @@ and what was changed. *Before* figures are from the same run where the report sh
    together, raced to create the tenant (and a person's first requests the person); the losers'
    dialogs failed. A unique violation now rolls the unit of work back and it runs again
    (`UnitOfWorkFactory.run`, `tests/integration/test_flows_home.py`).
-4. Earlier rounds (still in place): SQLite transactions queue on an in-process writer lock
+4. **Under load, Slack requests queued for a database connection as well as for the writer
+   lock** (py-spy on the running server): SQLite's pool had 5 connections (+10 overflow) for
+   anyio's 40 request threads, and overflow connections were opened (with their PRAGMAs) and
+   closed again with every burst. Fix (`vpbot/storage/db.py`): 40 pooled connections. In
+   alternating runs at 50 clients the Slack p99 went from 510-615 ms to 350-420 ms.
+5. **A full garbage collection stopped the server for 90-140 ms** every few seconds under load:
+   it walks every tracked object while holding the GIL, ~175,000 of them once the app is
+   loaded. Fix: `settle_heap()` (`gc.collect()` then `gc.freeze()`) once `vpbot serve` or
+   `vpbot worker` has started; see the table above (`benchmarks/gc_pause.py`).
+6. Earlier rounds (still in place): SQLite transactions queue on an in-process writer lock
    instead of SQLite's sleeping busy handler (`vpbot/storage/db.py`); a Teams activity writes
    the conversation reference only when it changed.
 
+Tried and dropped, with the measurements that decided it:
+- *Read-only units beside SQLite's writer* (a deferred `BEGIN`, re-run as a writer before the
+  first write). 40 threads reading concurrently did a transaction per 1.5 ms of CPU, against
+  0.5 ms when the same transactions queue on the writer lock (each sqlite3 call hands the GIL
+  back and forth), and the Teams p99 at 50 clients got worse (600-1,200 ms). Every SQLite
+  transaction keeps queueing on the one lock.
+- *No fsync for the replay guard* (`synchronous=NORMAL`, tried globally to see the upper bound):
+  2.5 instead of 3.5-4.3 ms per Slack request in one thread, but no change at 50 clients, where
+  the CPU, not the disk, is the limit. Durability was kept.
+- *Bolt's `process_before_response`* (the listener in the request's thread, no 10 ms `ack()`
+  polling): no difference beyond the noise in alternating runs.
+
 Seen but left alone: the tenant key is unwrapped once per unit of work (caching unwrapped keys
-across requests is a security decision, not a speed tweak); every Slack request still writes
-its signature to the replay guard, with an fsync, before it is acknowledged (the database is
-what lets several processes share the guard); on SQLite every transaction, reads too, takes
-the writer lock, so under load reads queue behind writes and their fsyncs; Bolt's 10 ms `ack()`
-polling (the same for the bare app).
+across requests is a security decision, not a speed tweak); every Slack request writes its
+signature to the replay guard before it is acknowledged (the database is what lets several
+processes share the guard); one server process serves on about one core (the GIL), so several
+`vpbot serve` processes on PostgreSQL are the way to more throughput.
 """
 
 
