@@ -15,6 +15,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from vpbot.storage.db import is_in_memory_sqlite
+
 DEFAULT_DATABASE_URL = "sqlite:///vpbot.db"
 DEFAULT_DEV_KEY_FILE = "vpbot-dev.key"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
@@ -160,6 +162,11 @@ class _Reader:
             raise ConfigError(
                 "VPBOT_DATABASE_URL must be sqlite:///path/to/file.db or "
                 "postgresql+psycopg://user@host:5432/dbname"
+            )
+        if is_in_memory_sqlite(value):
+            raise ConfigError(
+                "VPBOT_DATABASE_URL names an in-memory SQLite database, which the server's threads "
+                "would not share and which loses everything at exit: use sqlite:///path/to/file.db"
             )
         return value
 
