@@ -16,14 +16,22 @@ the token nor the activity's content is ever logged or put into the error.
 
 Keys are cached; an unknown ``kid`` refreshes them (key rollover), at most once a minute, so a
 flood of forged tokens cannot turn into a flood of requests to the metadata endpoint.
+
+The Bot Framework sends the same token with every activity for up to an hour, so a token whose
+signature and claims verified is remembered (by its SHA-256, never the token itself) until it
+expires: the next activity with it skips decoding and the RSA check, but its expiry, its key
+(still published, unchanged) and the per-activity checks (``serviceUrl``, channel) are checked
+every time, as for a new token.
 """
 
 from __future__ import annotations
 
 import enum
+import hashlib
 import logging
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -41,6 +49,7 @@ KEYS_MAX_AGE_SECONDS = 24 * 3600
 MIN_REFRESH_INTERVAL_SECONDS = 60.0
 FETCH_TIMEOUT_SECONDS = 10.0
 ALGORITHM = "RS256"
+VERIFIED_TOKENS_KEPT = 1024  # a tenant's bots share one token; this bounds memory, not correctness
 
 
 class AuthFailure(enum.StrEnum):
@@ -222,8 +231,19 @@ _JWT_ERRORS: tuple[tuple[type[Exception], AuthFailure], ...] = (
 )
 
 
+@dataclass(frozen=True)
+class _Verified:
+    """A token whose signature and claims verified: with which key, and its claims."""
+
+    key: SigningKey
+    claims: dict[str, Any]
+
+
 class ActivityTokenValidator:
-    """Checks the bearer token of one inbound activity (see the module docstring)."""
+    """Checks the bearer token of one inbound activity (see the module docstring).
+
+    ``now`` is the wall clock in seconds (tests move it); thread-safe.
+    """
 
     def __init__(
         self,
@@ -233,6 +253,7 @@ class ActivityTokenValidator:
         keys: OpenIdKeySource,
         channels: frozenset[str] = frozenset({TEAMS_CHANNEL_ID}),
         leeway: int = LEEWAY_SECONDS,
+        now: Callable[[], float] = time.time,
     ) -> None:
         if not app_id:
             raise ValueError("app_id is required")
@@ -241,6 +262,9 @@ class ActivityTokenValidator:
         self.keys = keys
         self.channels = channels
         self.leeway = leeway
+        self._now = now
+        self._verified: OrderedDict[bytes, _Verified] = OrderedDict()
+        self._verified_lock = threading.Lock()
 
     @classmethod
     def for_cloud(
@@ -256,9 +280,14 @@ class ActivityTokenValidator:
     def validate(self, authorization: str | None, activity: Mapping[str, Any]) -> TeamsClaims:
         """The claims of a valid request, or :class:`AuthError`. Blocking (may fetch keys)."""
         token = bearer_token(authorization)
-        kid = self._key_id(token)
-        key = self._key(kid)
-        claims = self._decode(token, key)
+        digest = hashlib.sha256(token.encode()).digest()
+        verified = self._recall(digest)
+        if verified is None:
+            kid = self._key_id(token)
+            key = self._key(kid)
+            verified = _Verified(key, self._decode(token, key))
+            self._remember(digest, verified)
+        key, claims = verified.key, verified.claims
         service_url = self._check_service_url(claims, activity)
         channel = self._check_channel(key, activity)
         return TeamsClaims(
@@ -266,10 +295,33 @@ class ActivityTokenValidator:
             issuer=self.issuer,
             service_url=service_url,
             channel_id=channel,
-            key_id=kid,
+            key_id=key.kid,
             expires_at=int(claims["exp"]),
             claims=claims,
         )
+
+    def _recall(self, digest: bytes) -> _Verified | None:
+        """A token verified before, if it is still within ``exp`` and its key is still published
+        unchanged (a key withdrawn at rollover ends its tokens); else None (verify it afresh)."""
+        with self._verified_lock:
+            verified = self._verified.get(digest)
+        if verified is None:
+            return None
+        if self._now() > float(verified.claims["exp"]) + self.leeway:
+            with self._verified_lock:
+                self._verified.pop(digest, None)
+            raise AuthError(AuthFailure.EXPIRED)
+        if self._key(verified.key.kid) != verified.key:
+            with self._verified_lock:
+                self._verified.pop(digest, None)
+            return None
+        return verified
+
+    def _remember(self, digest: bytes, verified: _Verified) -> None:
+        with self._verified_lock:
+            self._verified[digest] = verified
+            while len(self._verified) > VERIFIED_TOKENS_KEPT:
+                self._verified.popitem(last=False)  # the oldest first
 
     @staticmethod
     def _key_id(token: str) -> str:

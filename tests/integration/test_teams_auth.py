@@ -292,3 +292,79 @@ def test_validator_built_from_the_cloud_uses_the_configured_endpoints(openid: Op
     assert validator.issuer == ISSUER
     assert validator.validate(f"Bearer {mint_token(SERVICE_URL)}", activity(SERVICE_URL)).app_id == APP_ID
     assert openid.key_fetches() == 1
+
+
+# --------------------------------------------------------------------------- a token seen before
+
+
+class CountingValidator(ActivityTokenValidator):
+    """The real validator, counting full decodes (signature and claims)."""
+
+    decodes = 0
+
+    def _decode(self, token: str, key: SigningKey) -> dict[str, object]:  # type: ignore[override]
+        self.decodes += 1
+        return super()._decode(token, key)
+
+
+class WallClock:
+    """Wall-clock seconds that only move when told to."""
+
+    def __init__(self) -> None:
+        self.now = time.time()
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def wall() -> WallClock:
+    return WallClock()
+
+
+@pytest.fixture
+def counting(openid: OpenIdServer, clock: FakeClock, wall: WallClock) -> CountingValidator:
+    return CountingValidator(
+        app_id=APP_ID, issuer=ISSUER, keys=OpenIdKeySource(openid.metadata_url, clock=clock), now=wall
+    )
+
+
+def test_the_bot_frameworks_reused_token_is_verified_once(counting: CountingValidator) -> None:
+    token = f"Bearer {mint_token(SERVICE_URL)}"
+    for _ in range(3):
+        assert counting.validate(token, activity(SERVICE_URL)).key_id == TEAMS_KEY.kid
+    assert counting.decodes == 1
+    counting.validate(f"Bearer {mint_token(SERVICE_URL, jti='another')}", activity(SERVICE_URL))
+    assert counting.decodes == 2
+
+
+def test_a_token_seen_before_still_gets_the_per_activity_checks(counting: CountingValidator) -> None:
+    token = f"Bearer {mint_token(SERVICE_URL)}"
+    counting.validate(token, activity(SERVICE_URL))
+    with pytest.raises(AuthError) as other_service:
+        counting.validate(token, activity("https://smba.trafficmanager.net/amer/"))
+    assert other_service.value.reason is AuthFailure.SERVICEURL_MISMATCH
+    with pytest.raises(AuthError) as other_channel:
+        counting.validate(token, activity(SERVICE_URL, channelId="webchat"))
+    assert other_channel.value.reason is AuthFailure.CHANNEL_NOT_ALLOWED
+
+
+def test_a_token_seen_before_expires_like_any_other(counting: CountingValidator, wall: WallClock) -> None:
+    token = f"Bearer {mint_token(SERVICE_URL, exp=int(wall.now) + 600)}"
+    counting.validate(token, activity(SERVICE_URL))
+    wall.now += 600 + 300 + 1  # past exp and the five minutes of clock skew
+    with pytest.raises(AuthError) as raised:
+        counting.validate(token, activity(SERVICE_URL))
+    assert raised.value.reason is AuthFailure.EXPIRED
+
+
+def test_a_token_seen_before_stops_with_its_withdrawn_key(
+    openid: OpenIdServer, counting: CountingValidator, clock: FakeClock
+) -> None:
+    token = f"Bearer {mint_token(SERVICE_URL)}"
+    counting.validate(token, activity(SERVICE_URL))
+    openid.keys = [WEBCHAT_KEY]
+    clock.now += 24 * 3600 + 1  # the key set is fetched again
+    with pytest.raises(AuthError) as raised:
+        counting.validate(token, activity(SERVICE_URL))
+    assert raised.value.reason is AuthFailure.UNKNOWN_KEY
