@@ -15,7 +15,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from vpbot.storage.db import is_in_memory_sqlite
+from vpbot.storage.urls import is_in_memory_sqlite
 
 DEFAULT_DATABASE_URL = "sqlite:///vpbot.db"
 DEFAULT_DEV_KEY_FILE = "vpbot-dev.key"

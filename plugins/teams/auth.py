@@ -34,6 +34,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 import httpx
@@ -236,7 +237,7 @@ class _Verified:
     """A token whose signature and claims verified: with which key, and its claims."""
 
     key: SigningKey
-    claims: dict[str, Any]
+    claims: Mapping[str, Any]
 
 
 class ActivityTokenValidator:
@@ -285,7 +286,8 @@ class ActivityTokenValidator:
         if verified is None:
             kid = self._key_id(token)
             key = self._key(kid)
-            verified = _Verified(key, self._decode(token, key))
+            # Read-only: every later request with this token is handed the same claims.
+            verified = _Verified(key, MappingProxyType(self._decode(token, key)))
             self._remember(digest, verified)
         key, claims = verified.key, verified.claims
         service_url = self._check_service_url(claims, activity)

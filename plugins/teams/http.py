@@ -128,9 +128,11 @@ class MessagesEndpoint:
 
     def _authenticate_and_handle(self, authorization: str, activity: dict[str, Any]) -> _Handled:
         """Steps 5-6, in a worker thread: the token, then the handler (its failure is kept)."""
-        assert self.validator is not None
+        validator = self.validator
+        if validator is None:  # refused in _read_request already; never a 500 either way
+            raise _Reject(401, "unauthorized")
         try:
-            claims = self.validator.validate(authorization, activity)
+            claims = validator.validate(authorization, activity)
         except AuthError as exc:
             raise self._unauthorized(exc.reason, _kind(activity)) from None
         except Exception as exc:  # a bug must still not let the request in, nor answer 500

@@ -137,11 +137,15 @@ def test_a_burst_of_request_threads_keeps_its_connections_pooled(sqlite: Engine)
     opened: list[object] = []
     event.listen(sqlite, "connect", lambda dbapi_connection, _record: opened.append(dbapi_connection))
     barrier = threading.Barrier(40)
+    failures: list[BaseException] = []
 
     def request() -> None:
-        with sqlite.connect() as connection:
-            barrier.wait(timeout=10)  # all 40 hold a connection at once
-            connection.execute(select(func.count()).select_from(ProcessedEvent))
+        try:
+            with sqlite.connect() as connection:
+                barrier.wait(timeout=10)  # all 40 hold a connection at once
+                connection.execute(select(func.count()).select_from(ProcessedEvent))
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            failures.append(exc)
 
     for _ in range(2):
         threads = [threading.Thread(target=request) for _ in range(40)]
@@ -150,5 +154,6 @@ def test_a_burst_of_request_threads_keeps_its_connections_pooled(sqlite: Engine)
         for thread in threads:
             thread.join(timeout=20)
         barrier.reset()
+    assert failures == []
     assert len(opened) == 40  # the second burst found all 40 waiting in the pool
     assert sqlite.pool.checkedin() == 40

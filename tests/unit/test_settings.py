@@ -26,6 +26,7 @@ def test_no_configuration_at_all_gives_the_embedded_defaults() -> None:
         ({"VPBOT_DATABASE_URL": "sqlite://"}, "VPBOT_DATABASE_URL"),  # in memory: lost at exit,
         ({"VPBOT_DATABASE_URL": "sqlite:///:memory:"}, "VPBOT_DATABASE_URL"),  # and not shared by threads
         ({"VPBOT_DATABASE_URL": "sqlite:///file:vp?mode=memory&uri=true"}, "VPBOT_DATABASE_URL"),
+        ({"VPBOT_DATABASE_URL": "sqlite:///file::memory:?cache=shared&uri=true"}, "VPBOT_DATABASE_URL"),
         ({"VPBOT_LOG_LEVEL": "chatty"}, "VPBOT_LOG_LEVEL"),
         ({"VPBOT_TIMEZONE": "Mars/Olympus"}, "VPBOT_TIMEZONE"),
         ({"VPBOT_BASE_URL": "not a url"}, "VPBOT_BASE_URL"),

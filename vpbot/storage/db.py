@@ -22,6 +22,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
+from vpbot.storage.urls import is_in_memory_sqlite
+
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 SQLITE_POOL_SIZE = 40  # anyio's default number of worker threads: one connection each
 
@@ -43,7 +45,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         # were opened (with their PRAGMAs) and closed again on every burst, and the Slack p99 at
         # 50 clients was ~1.5x higher (benchmarks/RESULTS.md). Idle connections cost a few
         # file handles and a small page cache each.
-        if not _in_memory(parsed.database):  # an in-memory database has a pool of its own kind
+        if not is_in_memory_sqlite(url):  # an in-memory database has a pool of its own kind
             kwargs.setdefault("pool_size", SQLITE_POOL_SIZE)
             kwargs.setdefault("max_overflow", 10)
         engine = create_engine(
@@ -57,18 +59,6 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
     return create_engine(url, **kwargs)
-
-
-def _in_memory(database: str | None) -> bool:
-    return not database or database == ":memory:" or "mode=memory" in database
-
-
-def is_in_memory_sqlite(url: str) -> bool:
-    """Whether ``url`` names an in-memory SQLite database (each connection would get its own)."""
-    parsed = make_url(url)
-    return parsed.get_backend_name() == "sqlite" and (
-        _in_memory(parsed.database) or parsed.query.get("mode") == "memory"
-    )
 
 
 def _configure_sqlite(engine: Engine) -> None:
