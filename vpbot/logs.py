@@ -108,6 +108,7 @@ def configure_logging(level: str = "INFO", sdk_level: str = "INFO") -> None:
     install_redaction(root)
     root.setLevel(level)
     cap_sdk_loggers(sdk_level)
+    quiet_routine_loggers(level)
 
 
 def make_handler(stream: TextIO) -> logging.Handler:
@@ -124,6 +125,18 @@ def install_redaction(logger: logging.Logger) -> None:
     for handler in logger.handlers:
         if not any(isinstance(f, RedactionFilter) for f in handler.filters):
             handler.addFilter(RedactionFilter())
+
+
+# APScheduler logs every run of every job at INFO ("Running job …", "… executed successfully"):
+# with the dispatcher ticking every 2 s that was ~86,000 lines a day that say nothing.
+# Its warnings (a missed run, too many instances) still show.
+ROUTINE_AT_INFO = ("apscheduler",)
+
+
+def quiet_routine_loggers(level: str = "INFO") -> None:
+    """Keep libraries that narrate routine work at WARNING, unless the operator asked for DEBUG."""
+    for name in ROUTINE_AT_INFO:
+        logging.getLogger(name).setLevel("DEBUG" if level == "DEBUG" else "WARNING")
 
 
 # HTTP client libraries log every request URL at INFO; URLs can carry ids (C6).

@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-from vpbot.logs import REDACTED, cap_sdk_loggers, make_handler, redact
+from vpbot.logs import REDACTED, cap_sdk_loggers, make_handler, quiet_routine_loggers, redact
 
 SECRETS = [
     "xoxb-1234567890-0987654321-AbCdEfGhIjKlMnOpQrStUvWx",
@@ -89,3 +89,13 @@ def test_teams_conversation_ids_in_urls_are_redacted() -> None:
 def test_http_clients_are_quiet_at_info() -> None:
     cap_sdk_loggers("INFO")
     assert not logging.getLogger("httpx").isEnabledFor(logging.INFO)
+
+
+def test_the_schedulers_routine_runs_stay_out_of_the_log_at_info() -> None:
+    quiet_routine_loggers("INFO")
+    scheduler = logging.getLogger("apscheduler.executors.default")
+    assert not scheduler.isEnabledFor(logging.INFO)  # "Running job … executed successfully"
+    assert scheduler.isEnabledFor(logging.WARNING)  # "Run time of job … was missed"
+    quiet_routine_loggers("DEBUG")
+    assert scheduler.isEnabledFor(logging.DEBUG)  # the operator asked for everything
+    quiet_routine_loggers("INFO")
