@@ -310,14 +310,16 @@ class ActivityTokenValidator:
         if verified is None:
             return None
         if self._now() > float(verified.claims["exp"]) + self.leeway:
-            with self._verified_lock:
-                self._verified.pop(digest, None)
+            self._forget(digest)
             raise AuthError(AuthFailure.EXPIRED)
         if self._key(verified.key.kid) != verified.key:
-            with self._verified_lock:
-                self._verified.pop(digest, None)
+            self._forget(digest)
             return None
         return verified
+
+    def _forget(self, digest: bytes) -> None:
+        with self._verified_lock:
+            self._verified.pop(digest, None)
 
     def _remember(self, digest: bytes, verified: _Verified) -> None:
         with self._verified_lock:

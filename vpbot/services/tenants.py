@@ -27,6 +27,8 @@ from vpbot.storage.models import (
 PLATFORMS = ("slack", "teams")
 # What a platform may tell about the acting user (see ensure_person).
 PERSON_FACTS = frozenset({"is_workspace_admin", "is_manager_or_hr", "locale", "timezone"})
+# The facts that follow the platform on every request (locale only seeds a new person).
+_FOLLOWED_FACTS = ("is_workspace_admin", "is_manager_or_hr", "timezone")
 
 # The statements every request runs, built once, selecting columns rather than ORM objects:
 # both cut the per-request cost about threefold (see benchmarks/RESULTS.md).
@@ -158,7 +160,7 @@ def _ensure(uow: UnitOfWork, tenant_id: str, platform_user_id: str, **facts: Any
         _apply_facts(person, facts)
         return person, actor_for(uow, person)
     changes = {
-        name: facts[name] for name in ("is_workspace_admin", "is_manager_or_hr", "timezone")
+        name: facts[name] for name in _FOLLOWED_FACTS
         if facts.get(name) not in (None, "") and facts[name] != getattr(known, name)
     }
     person = None
@@ -190,7 +192,7 @@ def _create_person(uow: UnitOfWork, tenant_id: str, platform_user_id: str, local
 
 
 def _apply_facts(person: Person, facts: dict[str, Any]) -> None:
-    for name in ("is_workspace_admin", "is_manager_or_hr", "timezone"):
+    for name in _FOLLOWED_FACTS:
         if facts.get(name) not in (None, ""):
             setattr(person, name, facts[name])
 
