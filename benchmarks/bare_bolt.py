@@ -1,7 +1,7 @@
 """The baseline for the Slack benchmark: a bare Bolt app that only acks and opens a static modal.
 
 It is served the way ``vpbot serve`` serves Slack — uvicorn + Starlette, Bolt's sync ``App``
-dispatched in Starlette's thread pool, the same ``WebClient`` (base URL from
+dispatched in Starlette's thread pool (16 at once), the same ``WebClient`` (base URL from
 ``SLACK_API_URL``), the same 32-thread listener executor — but without vpbot's work (its
 gate, replay guard, database, flows and rendering). Bolt checks the signature itself here
 (vpbot's gate does that in front of Bolt, with Bolt's own check switched off).
@@ -14,9 +14,12 @@ from __future__ import annotations
 
 import argparse
 import os
+from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
 
 import uvicorn
+from anyio.to_thread import current_default_thread_limiter
 from slack_bolt import Ack, App, BoltRequest
 from slack_sdk import WebClient
 from starlette.applications import Starlette
@@ -26,6 +29,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 LISTENER_THREADS = 32  # as plugins/slack/plugin.py
+REQUEST_THREADS = 16  # as vpbot/web/app.py: at most this many dispatches in threads at once
 STATIC_MODAL = {
     "type": "modal",
     "callback_id": "bare.home",
@@ -66,7 +70,13 @@ def build_asgi(bolt: App) -> Starlette:
     async def healthz(_request: Request) -> Response:
         return Response("ok")
 
-    return Starlette(routes=[Route("/slack/events", events, methods=["POST"]), Route("/healthz", healthz)])
+    @asynccontextmanager
+    async def bounded_threads(_app: Starlette) -> AsyncIterator[None]:
+        current_default_thread_limiter().total_tokens = REQUEST_THREADS
+        yield
+
+    return Starlette(routes=[Route("/slack/events", events, methods=["POST"]), Route("/healthz", healthz)],
+                     lifespan=bounded_threads)
 
 
 def main() -> None:

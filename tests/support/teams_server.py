@@ -13,13 +13,15 @@ from starlette.types import ASGIApp
 
 
 @contextmanager
-def serve_in_thread(app: ASGIApp, timeout: float = 10) -> Iterator[str]:
-    """Run ``app`` under uvicorn; yield its base URL (no trailing slash); stop on exit."""
+def serve_in_thread(app: ASGIApp, timeout: float = 10, *, lifespan: str = "off") -> Iterator[str]:
+    """Run ``app`` under uvicorn; yield its base URL (no trailing slash); stop on exit.
+
+    ``lifespan="on"`` runs the app's start-up and shutdown, as ``vpbot serve`` does."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    config = uvicorn.Config(app, log_level="warning", lifespan="off", server_header=False)
+    config = uvicorn.Config(app, log_level="warning", lifespan=lifespan, server_header=False)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
