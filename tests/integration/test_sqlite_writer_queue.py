@@ -9,16 +9,19 @@ invalidated connection.
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, event, func, insert, select, text
+from sqlalchemy.exc import OperationalError
 
+from vpbot.services.clock import Clock
+from vpbot.storage import db
 from vpbot.storage.db import make_engine
 from vpbot.storage.models import ProcessedEvent
-from vpbot.services.clock import Clock
 
 
 @pytest.fixture
@@ -104,6 +107,28 @@ def test_a_failed_statement_inside_a_transaction_still_releases(sqlite: Engine) 
     with pytest.raises(Exception), sqlite.begin() as connection:  # noqa: B017 - any DB error
         connection.execute(text("SELECT * FROM no_such_table"))
     assert_free(sqlite)
+
+
+def test_a_write_lock_held_by_another_process_fails_as_a_busy_database(
+    tmp_path: Path, sqlite_template: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # BEGIN IMMEDIATE runs on the DBAPI connection itself; its failure must still reach the
+    # unit of work as SQLAlchemy's OperationalError (→ "service unavailable"), and the lock
+    # of this process must be given back.
+    monkeypatch.setattr(db, "SQLITE_BUSY_TIMEOUT_MS", 100)
+    path = tmp_path / "busy.db"
+    path.write_bytes(sqlite_template.read_bytes())
+    engine = make_engine(f"sqlite:///{path}")
+    other_process = sqlite3.connect(path, isolation_level=None)
+    other_process.execute("BEGIN IMMEDIATE")
+    try:
+        with pytest.raises(OperationalError, match="database is locked"), engine.begin() as connection:
+            connection.execute(text("SELECT 1"))
+    finally:
+        other_process.rollback()
+        other_process.close()
+    assert_free(engine)
+    engine.dispose()
 
 
 def test_a_second_transaction_waits_for_the_first(sqlite: Engine) -> None:
