@@ -193,6 +193,19 @@ and what was changed. *Before* figures are from the same run where the report sh
 8. Earlier rounds (still in place): SQLite transactions queue on an in-process writer lock
    instead of SQLite's sleeping busy handler (`vpbot/storage/db.py`); a Teams activity writes
    the conversation reference only when it changed.
+9. **Under a burst, every request's blocking work ran at once**, in up to 40 threads
+   (Starlette's default), all competing for the GIL and SQLite's one writer, so the unluckiest
+   requests waited longest. Fix (`vpbot/web/app.py`): at most 16 at once; the others wait on
+   the event loop in arrival order. The bare Bolt app is served the same way. In alternating
+   runs at 50 clients, against the commit before: Slack p99 201-247 ms against 274-310 ms, at
+   the same throughput; Teams p99 86-144 ms against 112-201 ms. 8 threads measured the same as
+   16; 16 leaves room for a few slow calls to Slack's or Microsoft's API made before an answer.
+10. **Every transaction began through SQLAlchemy's statement machinery**: the writer queue ran
+   `BEGIN IMMEDIATE` with `exec_driver_sql` (an execution context, a cursor and a result for one
+   keyword; py-spy under load: 7.5 % of the GIL's time in `_WriterQueue.begin`). Fix
+   (`vpbot/storage/db.py`): the statement on the DBAPI connection, a failure still raised as
+   SQLAlchemy's `OperationalError`. The Slack dialog open in one thread: 1.58 → 1.37 ms of CPU.
+   At 50 clients the throughput did not change beyond the noise.
 
 Tried and dropped, with the measurements that decided it:
 - *Read-only units beside SQLite's writer* (a deferred `BEGIN`, re-run as a writer before the
@@ -205,6 +218,14 @@ Tried and dropped, with the measurements that decided it:
   the CPU, not the disk, is the limit. Durability was kept.
 - *Bolt's `process_before_response`* (the listener in the request's thread, no 10 ms `ack()`
   polling): no difference beyond the noise in alternating runs.
+- *How far one process can go* (experiments in a scratch copy, not changes). With the
+  replay guard switched off: 277-335 Slack opens/s against 230-290/s with it (+15 %). With the
+  guard kept but the command's flows result and rendered modal cached in memory (no database
+  read, no rendering): 360-435/s, while the bare Bolt app did 550-840/s in the same runs, at
+  1.6-2.0 against 0.9-1.2 ms of user CPU per request. So even a vpbot that did nothing of its
+  own after the gate would stay near the 1.5 ratio at 50 clients in one process; the work it
+  does (the replay guard's write, the person and their roles, a screen per person) puts it at
+  about 2.5 times the bare app's CPU per request.
 
 Seen but left alone: the tenant key is unwrapped once per unit of work (caching unwrapped keys
 across requests is a security decision, not a speed tweak); every Slack request writes its
@@ -336,7 +357,7 @@ def report(args: argparse.Namespace, http: list[http_bench.LoadResult], problems
           "Web API received the `views.open` with that request's `trigger_id` (what the person waits for). "
           "vpbot: `vpbot serve` on SQLite (gate with replay guard, Bolt with a 32-thread listener executor, flows, "
           "the home modal). Baseline: `benchmarks/bare_bolt.py`, Bolt's `App` with the same client and executor "
-          "under uvicorn + Starlette (dispatch in the thread pool), Bolt's own signature check, a listener that "
+          "under uvicorn + Starlette (dispatch in the thread pool, at most 16 at once as in vpbot), Bolt's own signature check, a listener that "
           "acks and opens a static modal; also with Bolt's default 5-thread executor.\n"
           "- **Teams**: a `task/fetch` invoke with an RS256 token (local key; the JWKS from the local OpenID "
           "fake) to `POST /api/messages`; done when the answer with the dialog arrived. Baseline: "
