@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, event, func, insert, select, text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from vpbot.services.clock import Clock
 from vpbot.storage import db
@@ -129,6 +129,17 @@ def test_a_write_lock_held_by_another_process_fails_as_a_busy_database(
         other_process.close()
     assert_free(engine)
     engine.dispose()
+
+
+def test_a_closed_connection_fails_as_invalidated_and_is_replaced(sqlite: Engine) -> None:
+    # Found in review: a raw sqlite3.ProgrammingError from BEGIN would have escaped as a 500.
+    connection = sqlite.connect()
+    connection.connection.dbapi_connection.close()  # e.g. closed underneath by a failure
+    with pytest.raises(DBAPIError) as failure:
+        connection.begin()
+    assert failure.value.connection_invalidated  # what the unit of work maps to "unavailable"
+    connection.close()
+    assert_free(sqlite)  # the lock was given back, and the pool hands out a working connection
 
 
 def test_a_second_transaction_waits_for_the_first(sqlite: Engine) -> None:

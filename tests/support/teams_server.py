@@ -13,10 +13,11 @@ from starlette.types import ASGIApp
 
 
 @contextmanager
-def serve_in_thread(app: ASGIApp, timeout: float = 10, *, lifespan: str = "off") -> Iterator[str]:
+def serve_in_thread(app: ASGIApp, timeout: float = 10, *, lifespan: str = "auto") -> Iterator[str]:
     """Run ``app`` under uvicorn; yield its base URL (no trailing slash); stop on exit.
 
-    ``lifespan="on"`` runs the app's start-up and shutdown, as ``vpbot serve`` does."""
+    The app's start-up and shutdown run, as under ``vpbot serve`` (``"auto"``: where it has
+    them; ``"on"``: it must)."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))

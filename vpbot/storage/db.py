@@ -20,12 +20,14 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from vpbot.storage.urls import is_in_memory_sqlite
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
-SQLITE_POOL_SIZE = 40  # anyio's default number of worker threads: one connection each
+# One connection each for the request threads (vpbot/web/app.py), Slack's listener threads
+# and the ticker, most of which rarely hold one at the same time.
+SQLITE_POOL_SIZE = 40
 
 
 SQLITE_MINIMUM = (3, 35, 0)  # INSERT … ON CONFLICT … RETURNING (the replay guard)
@@ -122,13 +124,13 @@ class _WriterQueue:
     def begin(self, connection: Any) -> None:
         raw = connection.connection.dbapi_connection
         if raw is self._holder:  # the same DBAPI connection again: SQLite refuses it, as before
-            _begin_immediate(raw)
+            _begin_immediate(connection, raw)
             return
         if not self._lock.acquire(timeout=self.timeout):
             raise OperationalError("BEGIN IMMEDIATE", None, sqlite3.OperationalError("database is locked"))
         self._holder = raw
         try:
-            _begin_immediate(raw)
+            _begin_immediate(connection, raw)
         except BaseException:
             self.release(raw)
             raise
@@ -144,17 +146,24 @@ class _WriterQueue:
         self.release(dbapi_connection)
 
 
-def _begin_immediate(dbapi_connection: sqlite3.Connection) -> None:
+def _begin_immediate(connection: Any, dbapi_connection: sqlite3.Connection) -> None:
     """``BEGIN IMMEDIATE`` on the DBAPI connection itself.
 
     Every transaction starts here, under the writer lock: SQLAlchemy's statement machinery
     (an execution context, a cursor, a result, events) cost more CPU than the statement.
-    A failure is raised as SQLAlchemy's ``OperationalError``, as a statement's would be.
+    A failure is raised as SQLAlchemy's exception for it, as a statement's would be: "database
+    is locked" as ``OperationalError``; a closed connection invalidated, so that the unit of
+    work says "service unavailable" and the pool replaces the connection.
     """
     try:
         dbapi_connection.execute("BEGIN IMMEDIATE")
-    except sqlite3.OperationalError as exc:
-        raise OperationalError("BEGIN IMMEDIATE", None, exc) from exc
+    except sqlite3.Error as exc:
+        invalidated = bool(connection.dialect.is_disconnect(exc, dbapi_connection, None))
+        if invalidated:
+            connection.invalidate(exc)
+        raise DBAPIError.instance(
+            "BEGIN IMMEDIATE", None, exc, sqlite3.Error, connection_invalidated=invalidated
+        ) from exc
 
 
 def is_postgres(engine: Engine) -> bool:
