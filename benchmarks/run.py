@@ -226,12 +226,34 @@ Tried and dropped, with the measurements that decided it:
   own after the gate would stay near the 1.5 ratio at 50 clients in one process; the work it
   does (the replay guard's write, the person and their roles, a screen per person) puts it at
   about 2.5 times the bare app's CPU per request.
+- *Keeping Slack Web API connections open* (a `WebClient` that reuses one HTTP/1.1 connection
+  per thread, against a fake that keeps connections open; slack_sdk opens a new one per call).
+  In one thread a `views.open` round trip took 0.40 instead of 0.84 ms (client and fake
+  together), but at 50 clients vpbot did 206/288 opens/s against 210/297/s without it in
+  alternating runs. Over loopback there is no TLS handshake to save; against slack.com there
+  would be one per call, so this stays a candidate for production latency, not for this figure.
+- *Two server processes on the 2 cores* (both apps forked onto one listening socket, scratch
+  copy). The bare Bolt app went to 650-970 opens/s at 50 clients, so the ratio did not improve.
+  vpbot on SQLite went to 262-388/s, but its p99 rose to 560-640 ms: two processes writing one
+  SQLite file wait in SQLite's busy handler (sleep and retry), which the in-process writer
+  queue avoids within one process. On PostgreSQL two processes did 224-270/s (p99 425-438 ms)
+  against 206-226/s (p99 353-411 ms) for one, while the bare app went from 687-728 to
+  956-1,065/s: PostgreSQL's own backends share the same 2 cores. On this machine more processes
+  widen the gap instead of closing it; they pay off where the database has cores of its own.
+- *Where the CPU goes, per thread* (`/proc/<pid>/task`, 1 client): vpbot used 3.6 ms of user CPU
+  per Slack request against the bare app's 1.9 ms: the request thread (gate, replay guard,
+  Bolt's dispatch) 1.18 against 0.36 ms, the event loop 0.77 against 0.85 ms, the listener
+  threads (flows, rendering, `views.open`) about 1.6 against 0.7 ms. In one hot thread the
+  whole path costs 1.38 against 0.67 ms; the replay guard's write alone 0.23 ms (0.18 on a bare
+  SQLAlchemy Core connection, 0.085 ms in raw sqlite3). Shaving the guard's overhead would buy
+  about 3 % of the path, so it was left as it is.
 
 Seen but left alone: the tenant key is unwrapped once per unit of work (caching unwrapped keys
 across requests is a security decision, not a speed tweak); every Slack request writes its
 signature to the replay guard before it is acknowledged (the database is what lets several
 processes share the guard); one server process serves on about one core (the GIL), so several
-`vpbot serve` processes on PostgreSQL are the way to more throughput.
+`vpbot serve` processes on PostgreSQL are the way to more throughput, on a host where the database
+has cores of its own.
 """
 
 
