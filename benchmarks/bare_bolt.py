@@ -15,11 +15,9 @@ from __future__ import annotations
 import argparse
 import os
 from collections.abc import AsyncIterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 
 import uvicorn
-from anyio.to_thread import current_default_thread_limiter
 from slack_bolt import Ack, App, BoltRequest
 from slack_sdk import WebClient
 from starlette.applications import Starlette
@@ -28,8 +26,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-LISTENER_THREADS = 32  # as plugins/slack/plugin.py
-REQUEST_THREADS = 16  # as vpbot/web/app.py: at most this many dispatches in threads at once
+from plugins.slack.executor import LISTENER_THREADS, listener_executor
+from vpbot.web.threads import bound_request_threads
+
 STATIC_MODAL = {
     "type": "modal",
     "callback_id": "bare.home",
@@ -42,7 +41,7 @@ STATIC_MODAL = {
 def build_app(listener_threads: int = LISTENER_THREADS) -> App:
     """The app; ``listener_threads=0`` keeps Bolt's default executor (5 threads)."""
     client = WebClient(token=os.environ["SLACK_BOT_TOKEN"], base_url=os.environ["SLACK_API_URL"])
-    executor = ThreadPoolExecutor(max_workers=listener_threads, thread_name_prefix="slack") if listener_threads else None
+    executor = listener_executor(listener_threads) if listener_threads else None
     app = App(
         signing_secret=os.environ["SLACK_SIGNING_SECRET"],
         client=client,
@@ -72,7 +71,7 @@ def build_asgi(bolt: App) -> Starlette:
 
     @asynccontextmanager
     async def bounded_threads(_app: Starlette) -> AsyncIterator[None]:
-        current_default_thread_limiter().total_tokens = REQUEST_THREADS
+        bound_request_threads()
         yield
 
     return Starlette(routes=[Route("/slack/events", events, methods=["POST"]), Route("/healthz", healthz)],

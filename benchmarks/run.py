@@ -195,7 +195,7 @@ and what was changed. *Before* figures are from the same run where the report sh
    the conversation reference only when it changed.
 9. **Under a burst, every request's blocking work ran at once**, in up to 40 threads
    (Starlette's default), all competing for the GIL and SQLite's one writer, so the unluckiest
-   requests waited longest. Fix (`vpbot/web/app.py`): at most 16 at once; the others wait on
+   requests waited longest. Fix (`vpbot/web/threads.py`): at most 16 at once; the others wait on
    the event loop in arrival order. The bare Bolt app is served the same way. In alternating
    runs at 50 clients, against the commit before: Slack p99 201-247 ms against 274-310 ms, at
    the same throughput; Teams p99 86-144 ms against 112-201 ms. 8 threads measured the same as

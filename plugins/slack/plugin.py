@@ -8,7 +8,6 @@ stale and replayed requests get 401, malformed ones 400 — never Bolt's 500.
 from __future__ import annotations
 
 import logging
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs
@@ -26,6 +25,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from plugins.slack.context import tenant_external_id
+from plugins.slack.executor import listener_executor
 from plugins.slack.gate import FORM, MAX_BODY_BYTES, Rejection, ReplayGuard, SlackGate
 from plugins.slack.manifest import BOT_SCOPES
 from plugins.slack.stores import DatabaseOAuthStateStore, EncryptingInstallationStore
@@ -41,8 +41,6 @@ log = logging.getLogger(__name__)
 INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"
 EVENTS_PATH = "/slack/events"
-# Bolt's default executor has 5 threads and polls ack() every 10 ms; vpbot serves more.
-LISTENER_THREADS = 32
 
 
 class SlackSetupError(Exception):
@@ -217,7 +215,7 @@ def build_slack_plugin(settings: SlackSettings, uows: UnitOfWorkFactory) -> Slac
     client = WebClient(token=None if settings.oauth else settings.bot_token, base_url=settings.api_url or WebClient.BASE_URL)
     common: dict[str, Any] = dict(
         client=client,
-        listener_executor=ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="slack"),
+        listener_executor=listener_executor(),
         raise_error_for_unhandled_request=False,
         # vpbot's gate verifies in front of Bolt (and Socket Mode needs no signature).
         request_verification_enabled=False,

@@ -102,20 +102,22 @@ class MessagesEndpoint:
     async def handle(self, request: Request) -> Response:
         """Answer one request (never with a 500)."""
         try:
-            authorization, activity = await self._read_request(request)
+            validator, authorization, activity = await self._read_request(request)
             # Token check and handler in one trip to the thread pool: each trip costs a thread
             # wake-up and an event-loop wake-up, which under load cost more than the check.
-            handled = await run_in_threadpool(self._authenticate_and_handle, authorization, activity)
+            handled = await run_in_threadpool(self._authenticate_and_handle, validator, authorization, activity)
         except _Reject as reject:
             return JSONResponse({"error": reject.error}, status_code=reject.status)
         return self._respond(activity, handled)
 
     # ------------------------------------------------------------------ checks
 
-    async def _read_request(self, request: Request) -> tuple[str, dict[str, Any]]:
-        """Steps 1-4: the ``Authorization`` header (not yet checked) and the parsed activity."""
+    async def _read_request(self, request: Request) -> tuple[ActivityTokenValidator, str, dict[str, Any]]:
+        """Steps 1-4: the validator, the ``Authorization`` header (not yet checked) and the
+        parsed activity."""
         authorization = request.headers.get("authorization")
-        if self.validator is None:
+        validator = self.validator
+        if validator is None:
             raise self._unauthorized(AuthFailure.NOT_CONFIGURED, "-")
         try:
             bearer_token(authorization)
@@ -124,13 +126,12 @@ class MessagesEndpoint:
         assert authorization is not None  # bearer_token refused a missing header
         if _media_type(request.headers.get("content-type")) != "application/json":
             raise _Reject(415, "unsupported_media_type")
-        return authorization, _parse(await self._read_body(request))
+        return validator, authorization, _parse(await self._read_body(request))
 
-    def _authenticate_and_handle(self, authorization: str, activity: dict[str, Any]) -> _Handled:
+    def _authenticate_and_handle(
+        self, validator: ActivityTokenValidator, authorization: str, activity: dict[str, Any]
+    ) -> _Handled:
         """Steps 5-6, in a worker thread: the token, then the handler (its failure is kept)."""
-        validator = self.validator
-        if validator is None:  # refused in _read_request already; never a 500 either way
-            raise _Reject(401, "unauthorized")
         try:
             claims = validator.validate(authorization, activity)
         except AuthError as exc:

@@ -23,7 +23,8 @@ from tests.support.teams_server import serve_in_thread
 from vpbot.bootstrap import bootstrap
 from vpbot.crypto.keyring import generate_entry
 from vpbot.settings import Settings
-from vpbot.web.app import REQUEST_THREADS, create_app
+from vpbot.web.app import create_app
+from vpbot.web.threads import REQUEST_THREADS
 
 BURST = REQUEST_THREADS * 3
 

@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from tests.e2e.conftest import SlackWorld
 from tests.support.http_fakes import RecordedCall, Reply
 from tests.support.slack_requests import SlackSender
-from vpbot.web.app import REQUEST_THREADS
+from vpbot.web.threads import REQUEST_THREADS
 
 BURST = 64
 VIEWS_OPEN_SECONDS = 0.5  # a slow day at Slack: every views.open takes half a second

@@ -25,7 +25,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from vpbot.storage.urls import is_in_memory_sqlite
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
-# One connection each for the request threads (vpbot/web/app.py), Slack's listener threads
+# One connection each for the request threads (vpbot/web/threads.py), Slack's listener threads
 # and the ticker, most of which rarely hold one at the same time.
 SQLITE_POOL_SIZE = 40
 
